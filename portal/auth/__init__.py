@@ -1,0 +1,1 @@
+"""Who the user is (flask-login over server-side login sessions) and what they may do."""

@@ -1,0 +1,137 @@
+"""Permissions in one place.
+
+Coarse gates are decorators on views; every view carries one (``public``, ``login_required``
+or ``roles_required``) and a test fails for a view without. Object checks return a
+``Decision`` that can explain a refusal, and the ``get_*_or_404`` helpers load and authorise
+together, so another tenant's record answers 404 and the attempt is audited.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from flask_login import login_required as _flask_login_required
+from sqlalchemy import Select, select
+
+from portal import audit, db
+from portal.models import Institution, Organisation, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STAFF_ROLES = frozenset(
+    {Role.CASEWORKER, Role.INSTITUTION_CONTACT, Role.GRANT_OFFICER, Role.REVIEWER, Role.DPO, Role.ADMIN}
+)
+
+
+def _mark(view: F, access: object) -> F:
+    view._portal_access = access  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: F) -> F:
+    """Open to everyone, logged in or not."""
+    return _mark(view, "public")
+
+
+def login_required(view: F) -> F:
+    """Any logged-in user."""
+    return _mark(_flask_login_required(view), "login")
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Logged in and holding at least one of ``roles``; otherwise 403."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return _mark(_flask_login_required(wrapper), frozenset(roles))
+
+    return decorator
+
+
+def access_of(view: Callable[..., Any]) -> object:
+    return getattr(view, "_portal_access", None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+
+def can_view_organisation(user: User, organisation: Organisation) -> Decision:
+    if user.has_role(Role.ADMIN, Role.DPO, Role.GRANT_OFFICER):
+        return ALLOW
+    if organisation.area_office_id in user.scopes(Role.CASEWORKER):
+        return ALLOW
+    members = (Role.NGO_ADMIN, Role.NGO_MEMBER)
+    if any(organisation.id in user.scopes(role) for role in members):
+        return ALLOW
+    return Decision(False, "organisation outside the user's organisations and area office")
+
+
+def can_view_institution(user: User, institution: Institution) -> Decision:
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return ALLOW
+    if institution.area_office_id in user.scopes(Role.CASEWORKER):
+        return ALLOW
+    if institution.id in user.scopes(Role.INSTITUTION_CONTACT):
+        return ALLOW
+    return Decision(False, "institution outside the user's area office and institutions")
+
+
+def visible_organisations(user: User) -> Select[tuple[Organisation]]:
+    """A query for exactly the organisations this user may see."""
+    query = select(Organisation)
+    if user.has_role(Role.ADMIN, Role.DPO, Role.GRANT_OFFICER):
+        return query
+    areas = user.scopes(Role.CASEWORKER)
+    own = user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER)
+    return query.where(Organisation.area_office_id.in_(areas) | Organisation.id.in_(own))
+
+
+def _parse_id(raw: object) -> uuid.UUID:
+    try:
+        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+    except ValueError:
+        abort(404)
+
+
+def _load_or_404(model: type[Any], raw_id: object, check: Callable[[User, Any], Decision]) -> Any:
+    obj = db.session.get(model, _parse_id(raw_id))
+    if obj is None:
+        abort(404)
+    decision = check(current_user, obj)
+    if not decision:
+        audit.record_security_event(
+            "access.denied",
+            object_type=model.__tablename__,
+            object_id=obj.id,
+            details={"reason": decision.reason},
+        )
+        abort(404)
+    return obj
+
+
+def get_organisation_or_404(organisation_id: object) -> Organisation:
+    return _load_or_404(Organisation, organisation_id, can_view_organisation)
+
+
+def get_institution_or_404(institution_id: object) -> Institution:
+    return _load_or_404(Institution, institution_id, can_view_institution)

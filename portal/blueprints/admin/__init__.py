@@ -1,0 +1,3 @@
+from portal.blueprints.admin.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.blueprints.main.routes import bp
+
+__all__ = ["bp"]

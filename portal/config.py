@@ -1,0 +1,110 @@
+"""Settings from the environment.
+
+Every setting is a ``PORTAL_*`` environment variable with a safe default, so that an empty
+environment gives a working development portal: SQLite and files under ``instance/``, mail to
+``instance/outbox``, password login. The table in README.md lists them all; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    kind: type = str
+    help: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "development", str, "`production` turns on Secure cookies, HSTS and refuses unsafe defaults."),
+    Setting("SECRET_KEY", "", str, "Signs sessions and CSRF tokens. Required in production; a random one per start otherwise."),
+    Setting("DATABASE_URL", "", str, "SQLAlchemy URL, e.g. `postgresql+psycopg://portal@db/portal`. Default: SQLite in `instance/portal.db`."),
+    Setting("INSTANCE_PATH", "", str, "Folder for the SQLite database, local files and the mail outbox. Default: `instance/`."),
+    Setting("PORTAL_NAME", "Partnerportalen", str, "The solution's name in the header."),
+    Setting("AGENCY_NAME", "Kriminalforsorgen", str, "The responsible authority shown in the header and letters."),
+    Setting("AGENCY_CONTACT_EMAIL", "partnerportal@kriminalforsorgen.dk", str, "Contact e-mail in the header and footer."),
+    Setting("AGENCY_CONTACT_PHONE", "72 55 55 55", str, "Contact phone in the header and footer."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", str, "Public address, used for links in e-mails."),
+    Setting("SESSION_IDLE_MINUTES", 30, int, "Log out after this many minutes without activity (at most 30)."),
+    Setting("SESSION_ABSOLUTE_HOURS", 12, int, "Log out this many hours after login, whatever the activity (at most 12)."),
+    Setting("SESSION_WARNING_SECONDS", 300, int, "Warn this many seconds before an idle logout."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", str, "Store shared by all workers for rate limits, e.g. `redis://127.0.0.1:6379/0`."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute;50 per hour", str, "Login, reset and invitation attempts per client address."),
+    Setting("SMTP_HOST", "", str, "SMTP server. Empty: mail is written to `instance/outbox` and the log."),
+    Setting("SMTP_PORT", 587, int, "SMTP port."),
+    Setting("SMTP_USERNAME", "", str, "SMTP user (optional)."),
+    Setting("SMTP_PASSWORD", "", str, "SMTP password (optional)."),
+    Setting("SMTP_STARTTLS", True, bool, "Use STARTTLS on the SMTP connection."),
+    Setting("MAIL_FROM", "Partnerportalen <no-reply@kriminalforsorgen.dk>", str, "Sender of all e-mails."),
+    Setting("INVITATION_DAYS", 14, int, "Days an invitation link is valid."),
+    Setting("PASSWORD_RESET_MINUTES", 60, int, "Minutes a password-reset link is valid."),
+    Setting("MAX_UPLOAD_MB", 20, int, "Largest accepted request body in MB (413 above)."),
+    Setting("LOG_LEVEL", "INFO", str, "Python log level."),
+    Setting("DKFDS_DIST", "", str, "Folder of Det Fælles Designsystem's `dist/`. Default: `node_modules/dkfds/dist`."),
+)
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    if setting.kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.kind is int:
+        return int(raw)
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every ``PORTAL_*`` setting, falling back to its default."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(f"PORTAL_{setting.name}")
+        values[setting.name] = setting.default if raw in (None, "") else _parse(setting, raw)
+    return values
+
+
+class ConfigurationError(RuntimeError):
+    """A production deployment was started with an unsafe or missing setting."""
+
+
+def build_flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Translate portal settings to the Flask and extension configuration keys."""
+    production = settings["ENV"] == "production"
+    secret = settings["SECRET_KEY"]
+    if not secret:
+        if production:
+            raise ConfigurationError("PORTAL_SECRET_KEY must be set in production")
+        secret = secrets.token_hex(32)
+    database_url = settings["DATABASE_URL"] or f"sqlite:///{instance_path / 'portal.db'}"
+    if production and database_url.startswith("sqlite"):
+        raise ConfigurationError("PORTAL_DATABASE_URL must point to PostgreSQL in production")
+    idle = min(settings["SESSION_IDLE_MINUTES"], 30)
+    absolute = min(settings["SESSION_ABSOLUTE_HOURS"], 12)
+    return {
+        "PORTAL": settings,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": absolute * 3600,
+        "SESSION_IDLE_SECONDS": idle * 60,
+        "SESSION_ABSOLUTE_SECONDS": absolute * 3600,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "MAX_CONTENT_LENGTH": settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": absolute * 3600,
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URI"],
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }

@@ -1,0 +1,51 @@
+"""Human names for the portal's enums, in the user's language."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models import InstitutionKind, OrganisationState, Role
+
+LABELS: dict[enum.Enum, Any] = {
+    Role.NGO_ADMIN: _l("Administrator i organisation"),
+    Role.NGO_MEMBER: _l("Medarbejder i organisation"),
+    Role.VOLUNTEER: _l("Frivillig"),
+    Role.CASEWORKER: _l("Sagsbehandler"),
+    Role.INSTITUTION_CONTACT: _l("Kontaktperson på institution"),
+    Role.GRANT_OFFICER: _l("Puljeforvalter"),
+    Role.REVIEWER: _l("Bedømmer"),
+    Role.DPO: _l("Databeskyttelsesrådgiver"),
+    Role.ADMIN: _l("Systemadministrator"),
+    InstitutionKind.ARREST: _l("Arrest"),
+    InstitutionKind.CLOSED_PRISON: _l("Lukket fængsel"),
+    InstitutionKind.OPEN_PRISON: _l("Åbent fængsel"),
+    InstitutionKind.HALFWAY_HOUSE: _l("Udslusning / pension"),
+    InstitutionKind.PROBATION_OFFICE: _l("Kriminalforsorgen i Frihed"),
+    OrganisationState.DRAFT: _l("Kladde"),
+    OrganisationState.SUBMITTED: _l("Indsendt"),
+    OrganisationState.IN_REVIEW: _l("Under behandling"),
+    OrganisationState.MORE_INFORMATION: _l("Mangler oplysninger"),
+    OrganisationState.APPROVED: _l("Godkendt"),
+    OrganisationState.REJECTED: _l("Afvist"),
+    OrganisationState.SUSPENDED: _l("Suspenderet"),
+}
+
+STATE_TAGS = {
+    OrganisationState.APPROVED: "success",
+    OrganisationState.REJECTED: "error",
+    OrganisationState.SUSPENDED: "error",
+    OrganisationState.MORE_INFORMATION: "warning",
+}
+
+
+def label(value: Any) -> str:
+    """The translated name of an enum member (the raw value if it has none)."""
+    found = LABELS.get(value)
+    return str(found) if found is not None else str(getattr(value, "value", value))
+
+
+def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
+    return [(member.value, label(member)) for member in enum_cls]

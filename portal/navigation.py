@@ -1,0 +1,49 @@
+"""The navigation each user sees, from the roles they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    label: Any
+    roles: frozenset[Role] | None = None  # None: every logged-in user
+    section: str = ""  # endpoints starting with this prefix mark the entry active
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("main.dashboard", _l("Overblik")),
+    NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
+    NavEntry("admin.institutions", _l("Institutioner"), frozenset({Role.ADMIN}), "admin.institution"),
+    NavEntry("admin.municipalities", _l("Kommuner"), frozenset({Role.ADMIN}), "admin.municipalit"),
+    NavEntry("admin.area_offices", _l("Områdekontorer"), frozenset({Role.ADMIN}), "admin.area_office"),
+    NavEntry("auth.profile", _l("Min profil"), None, "auth.profile"),
+)
+
+
+def navigation_for(user: Any, endpoint: str | None) -> list[NavItem]:
+    if not user or not user.is_authenticated:
+        return []
+    items = []
+    for entry in NAVIGATION:
+        if entry.roles is not None and not user.has_role(*entry.roles):
+            continue
+        prefix = entry.section or entry.endpoint
+        active = bool(endpoint) and (endpoint == entry.endpoint or endpoint.startswith(prefix))
+        items.append(NavItem(url_for(entry.endpoint), str(entry.label), active))
+    return items
