@@ -125,12 +125,21 @@ def verify_chain(session: Session, batch: int = 1000) -> VerifyResult:
     """Walk the chain in id order and report the first row whose hash or link is wrong."""
     expected_prev = GENESIS_HASH
     checked = 0
-    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch))
+    rows = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
+    )
     for entry in rows:
         if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, entry.id, "previous hash does not match (a row before it was changed or removed)")
+            return VerifyResult(
+                False,
+                checked,
+                entry.id,
+                "previous hash does not match (a row before it was changed or removed)",
+            )
         if compute_hash(entry) != entry.entry_hash:
-            return VerifyResult(False, checked, entry.id, "content does not match its hash (the row was changed)")
+            return VerifyResult(
+                False, checked, entry.id, "content does not match its hash (the row was changed)"
+            )
         expected_prev = entry.entry_hash
         checked += 1
     return VerifyResult(True, checked)

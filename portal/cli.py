@@ -70,8 +70,11 @@ def audit_verify_command() -> None:
     if result.ok:
         click.echo(f"Audit chain OK: {result.checked} entries verified.")
         return
-    click.echo(f"Audit chain BROKEN at entry {result.broken_id}: {result.reason} "
-               f"({result.checked} entries before it are intact).", err=True)
+    click.echo(
+        f"Audit chain BROKEN at entry {result.broken_id}: {result.reason} "
+        f"({result.checked} entries before it are intact).",
+        err=True,
+    )
     sys.exit(1)
 
 

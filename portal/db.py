@@ -6,13 +6,12 @@ otherwise (see ``finish_request``). Services only ``flush``.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-import enum
-
 from sqlalchemy import DateTime, Enum, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker

@@ -20,7 +20,10 @@ def email_field(label: Any = None) -> EmailField:
         label or _l("E-mail"),
         validators=[
             required(_l("Skriv din e-mailadresse.")),
-            Email(message=_l("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."), check_deliverability=False),
+            Email(
+                message=_l("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."),
+                check_deliverability=False,
+            ),
             Length(max=254, message=_l("E-mailadressen er for lang.")),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
@@ -30,7 +33,10 @@ def email_field(label: Any = None) -> EmailField:
 def name_field(label: Any = None) -> StringField:
     return StringField(
         label or _l("Fulde navn"),
-        validators=[required(_l("Skriv dit navn.")), Length(max=200, message=_l("Navnet er for langt."))],
+        validators=[
+            required(_l("Skriv dit navn.")),
+            Length(max=200, message=_l("Navnet er for langt.")),
+        ],
         render_kw={"autocomplete": "name"},
     )
 
@@ -43,9 +49,16 @@ def new_password_field(label: Any = None) -> PasswordField:
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
-                message=_l("Adgangskoden skal være mellem %(min)d og %(max)d tegn.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+                message=_l(
+                    "Adgangskoden skal være mellem %(min)d og %(max)d tegn.",
+                    min=MIN_PASSWORD_LENGTH,
+                    max=MAX_PASSWORD_LENGTH,
+                ),
             ),
         ],
-        description=_l("Mindst %(n)d tegn. En sætning af flere ord er let at huske og svær at gætte.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "Mindst %(n)d tegn. En sætning af flere ord er let at huske og svær at gætte.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
         render_kw={"autocomplete": "new-password"},
     )

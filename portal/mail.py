@@ -42,8 +42,11 @@ def render(template: str, language: str, **context: Any) -> OutgoingMail:
     with force_locale(language):
         tmpl = current_app.jinja_env.get_template(f"mail/{template}.txt")
         module = tmpl.make_module(
-            {**context, "portal_name": current_app.config["PORTAL"]["PORTAL_NAME"],
-             "agency_name": current_app.config["PORTAL"]["AGENCY_NAME"]}
+            {
+                **context,
+                "portal_name": current_app.config["PORTAL"]["PORTAL_NAME"],
+                "agency_name": current_app.config["PORTAL"]["AGENCY_NAME"],
+            }
         )
         body = str(module).strip() + "\n"
         subject = str(getattr(module, "subject", "")).strip()
@@ -106,5 +109,3 @@ def deliver(message: OutgoingMail) -> None:
     path.write_bytes(bytes(email))
     # Development only: the body holds links with tokens, so it goes to the log in full here.
     log.info("mail to %s: %s (%s)\n%s", message.to, message.subject, path, message.body)
-
-

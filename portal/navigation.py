@@ -29,9 +29,13 @@ class NavItem:
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("main.dashboard", _l("Overblik")),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
-    NavEntry("admin.institutions", _l("Institutioner"), frozenset({Role.ADMIN}), "admin.institution"),
+    NavEntry(
+        "admin.institutions", _l("Institutioner"), frozenset({Role.ADMIN}), "admin.institution"
+    ),
     NavEntry("admin.municipalities", _l("Kommuner"), frozenset({Role.ADMIN}), "admin.municipalit"),
-    NavEntry("admin.area_offices", _l("Områdekontorer"), frozenset({Role.ADMIN}), "admin.area_office"),
+    NavEntry(
+        "admin.area_offices", _l("Områdekontorer"), frozenset({Role.ADMIN}), "admin.area_office"
+    ),
     NavEntry("auth.profile", _l("Min profil"), None, "auth.profile"),
 )
 

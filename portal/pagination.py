@@ -27,7 +27,9 @@ class Page(Generic[T]):
 
 
 def paginate(query: Select[Any], page: int, per_page: int = PER_PAGE) -> Page[Any]:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    total = (
+        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
     pages = max(1, math.ceil(total / per_page))
     page = min(max(page, 1), pages)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))

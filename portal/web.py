@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from portal import db, mail
 from portal.extensions import LANGUAGES
+from portal.labels import label
 from portal.navigation import navigation_for
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,45 @@ CSP = "; ".join(
 )
 
 ERROR_TEXTS = {
-    400: (_l("Forespørgslen kunne ikke behandles"), _l("Noget i forespørgslen var ikke, som vi forventede. Gå tilbage, genindlæs siden og prøv igen.")),
-    403: (_l("Du har ikke adgang til siden"), _l("Din bruger har ikke rettigheder til at se denne side. Kontakt os, hvis du mener, det er en fejl.")),
-    404: (_l("Siden findes ikke"), _l("Vi kan ikke finde siden. Den kan være flyttet, eller adressen kan være skrevet forkert.")),
+    400: (
+        _l("Forespørgslen kunne ikke behandles"),
+        _l(
+            "Noget i forespørgslen var ikke, som vi forventede. Gå tilbage, genindlæs siden og prøv igen."
+        ),
+    ),
+    403: (
+        _l("Du har ikke adgang til siden"),
+        _l(
+            "Din bruger har ikke rettigheder til at se denne side. Kontakt os, hvis du mener, det er en fejl."
+        ),
+    ),
+    404: (
+        _l("Siden findes ikke"),
+        _l(
+            "Vi kan ikke finde siden. Den kan være flyttet, eller adressen kan være skrevet forkert."
+        ),
+    ),
     405: (_l("Handlingen er ikke tilladt"), _l("Siden kan ikke bruges på denne måde.")),
-    413: (_l("Filen er for stor"), _l("Det, du sendte, er større end de %(mb)d MB, vi kan modtage. Gå tilbage og vælg en mindre fil.")),
-    429: (_l("For mange forsøg"), _l("Du har prøvet for mange gange på kort tid. Vent et par minutter, og prøv igen.")),
-    500: (_l("Der opstod en fejl"), _l("Der skete en fejl hos os. Intet af det, du var i gang med, er gemt halvt. Prøv igen om lidt.")),
-    503: (_l("Portalen er midlertidigt utilgængelig"), _l("Vi kan ikke nå vores database lige nu. Prøv igen om et øjeblik.")),
+    413: (
+        _l("Filen er for stor"),
+        _l(
+            "Det, du sendte, er større end de %(mb)d MB, vi kan modtage. Gå tilbage og vælg en mindre fil."
+        ),
+    ),
+    429: (
+        _l("For mange forsøg"),
+        _l("Du har prøvet for mange gange på kort tid. Vent et par minutter, og prøv igen."),
+    ),
+    500: (
+        _l("Der opstod en fejl"),
+        _l(
+            "Der skete en fejl hos os. Intet af det, du var i gang med, er gemt halvt. Prøv igen om lidt."
+        ),
+    ),
+    503: (
+        _l("Portalen er midlertidigt utilgængelig"),
+        _l("Vi kan ikke nå vores database lige nu. Prøv igen om et øjeblik."),
+    ),
 }
 
 
@@ -61,6 +93,11 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_transaction)
     app.after_request(_security_headers)
     app.context_processor(_template_context)
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["datetime"] = lambda value: (
+        format_datetime(value, "short") if value else ""
+    )
+    app.jinja_env.filters["date"] = lambda value: format_date(value, "long") if value else ""
     for code in ERROR_TEXTS:
         if code != 503:
             app.register_error_handler(code, _http_error)
@@ -115,7 +152,9 @@ def _http_error(error: HTTPException) -> Any:
 
 def _csrf_error(_error: CSRFError) -> Any:
     title = _("Formularen er udløbet")
-    message = _("Af sikkerhedshensyn skal formularen sendes fra portalen inden for et vist tidsrum. Gå tilbage, genindlæs siden og send igen.")
+    message = _(
+        "Af sikkerhedshensyn skal formularen sendes fra portalen inden for et vist tidsrum. Gå tilbage, genindlæs siden og send igen."
+    )
     return render_template("errors/error.html", code=400, title=title, message=message), 400
 
 

@@ -25,7 +25,14 @@ from portal.models import Institution, Organisation, Role, User
 F = TypeVar("F", bound=Callable[..., Any])
 
 STAFF_ROLES = frozenset(
-    {Role.CASEWORKER, Role.INSTITUTION_CONTACT, Role.GRANT_OFFICER, Role.REVIEWER, Role.DPO, Role.ADMIN}
+    {
+        Role.CASEWORKER,
+        Role.INSTITUTION_CONTACT,
+        Role.GRANT_OFFICER,
+        Role.REVIEWER,
+        Role.DPO,
+        Role.ADMIN,
+    }
 )
 
 

@@ -16,7 +16,7 @@ from portal.models import User
 from portal.services import accounts
 
 login_manager = LoginManager()
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a session key name, not a secret
 
 _EXPIRY_MESSAGES = {
     "idle_timeout": "Du er blevet logget ud, fordi du ikke har været aktiv i et stykke tid.",
@@ -59,7 +59,10 @@ def log_in(user: User, method: str) -> None:
     language = session.get("language")
     session.clear()
     raw = accounts.start_login_session(
-        user, method=method, ip=request.remote_addr or "", user_agent=request.user_agent.string or ""
+        user,
+        method=method,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
     )
     session[SESSION_TOKEN_KEY] = raw
     if language:

@@ -1,9 +1,22 @@
 """The portal's tables, one module per domain. Importing this package registers them all."""
 
-from portal.models.accounts import AccountToken, LoginSession, Role, RoleAssignment, TokenPurpose, User
+from portal.models.accounts import (
+    AccountToken,
+    LoginSession,
+    Role,
+    RoleAssignment,
+    TokenPurpose,
+    User,
+)
 from portal.models.audit import AuditEntry
 from portal.models.organisations import Organisation, OrganisationState
-from portal.models.reference import AreaOffice, Institution, InstitutionKind, Municipality, SecurityLevel
+from portal.models.reference import (
+    AreaOffice,
+    Institution,
+    InstitutionKind,
+    Municipality,
+    SecurityLevel,
+)
 
 __all__ = [
     "AccountToken",

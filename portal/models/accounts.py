@@ -50,7 +50,9 @@ def _scope_check() -> str:
     """SQL that ties each role to exactly the scope column it needs."""
     clauses = []
     for role, scope in ROLE_SCOPES.items():
-        parts = [f"{col} IS NOT NULL" if col == scope else f"{col} IS NULL" for col in SCOPE_COLUMNS]
+        parts = [
+            f"{col} IS NOT NULL" if col == scope else f"{col} IS NULL" for col in SCOPE_COLUMNS
+        ]
         clauses.append(f"(role = '{role.value}' AND {' AND '.join(parts)})")
     return " OR ".join(clauses)
 
@@ -62,7 +64,11 @@ class User(UUIDPrimaryKey, UserMixin, Base):
         purpose="Log-in og adgangsstyring for portalens brugere",
         legal_basis="GDPR art. 6, stk. 1, litra e (myndighedsudøvelse) og litra b (aftale)",
         data_categories=("navn", "e-mail", "adgangskode (hash)", "sprogvalg", "log-in-tidspunkter"),
-        subject_categories=("ansatte i kriminalforsorgen", "ansatte i organisationer", "frivillige"),
+        subject_categories=(
+            "ansatte i kriminalforsorgen",
+            "ansatte i organisationer",
+            "frivillige",
+        ),
         recipients=("kriminalforsorgen",),
         retention="Slettes 12 måneder efter at kontoen er deaktiveret",
         columns=("email", "name", "password_hash", "language", "last_login_at"),
@@ -168,7 +174,7 @@ class LoginSession(UUIDPrimaryKey, Base):
 
 class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an enum value, not a secret
 
 
 class AccountToken(UUIDPrimaryKey, Base):
@@ -176,9 +182,7 @@ class AccountToken(UUIDPrimaryKey, Base):
 
     __tablename__ = "account_token"
     __table_args__ = (
-        CheckConstraint(
-            "purpose != 'invitation' OR role IS NOT NULL", name="invitation_has_role"
-        ),
+        CheckConstraint("purpose != 'invitation' OR role IS NOT NULL", name="invitation_has_role"),
         CheckConstraint(
             "purpose != 'password_reset' OR user_id IS NOT NULL", name="reset_has_user"
         ),

@@ -62,9 +62,10 @@ class Institution(UUIDPrimaryKey, Base):
     __tablename__ = "institution"
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[InstitutionKind] = mapped_column(
-enum_type(InstitutionKind, "institution_kind"))
-    security_level_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("security_level.id"), index=True)
+    kind: Mapped[InstitutionKind] = mapped_column(enum_type(InstitutionKind, "institution_kind"))
+    security_level_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("security_level.id"), index=True
+    )
     area_office_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area_office.id"), index=True)
     municipality_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("municipality.id"), index=True

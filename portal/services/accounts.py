@@ -102,8 +102,14 @@ def start_login_session(user: User, *, method: str, ip: str, user_agent: str) ->
         )
     )
     user.last_login_at = now
-    audit.record("auth.login", object_type="user", object_id=user.id, details={"method": method},
-                 actor_id=str(user.id), actor_label=user.email)
+    audit.record(
+        "auth.login",
+        object_type="user",
+        object_id=user.id,
+        details={"method": method},
+        actor_id=str(user.id),
+        actor_label=user.email,
+    )
     return raw
 
 
@@ -116,7 +122,9 @@ class SessionCheck:
 def resume_login_session(raw: str, user_id: str, now: datetime | None = None) -> SessionCheck:
     """Find the live session behind a cookie; refuse revoked, idle or too old sessions."""
     now = now or utcnow()
-    login = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(raw)))
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(raw))
+    )
     if login is None or str(login.user_id) != user_id:
         return SessionCheck(None, "unknown")
     if login.revoked_at is not None:
@@ -134,7 +142,9 @@ def resume_login_session(raw: str, user_id: str, now: datetime | None = None) ->
 
 
 def keep_alive(raw: str) -> None:
-    login = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(raw)))
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(raw))
+    )
     if login is not None and login.revoked_at is None:
         login.last_seen_at = utcnow()
 
@@ -165,8 +175,12 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     revoked = revoke_all_sessions(user)
-    audit.record("user.password_changed", object_type="user", object_id=user.id,
-                 details={"sessions_revoked": revoked})
+    audit.record(
+        "user.password_changed",
+        object_type="user",
+        object_id=user.id,
+        details={"sessions_revoked": revoked},
+    )
 
 
 def set_active(user: User, active: bool) -> None:
@@ -176,8 +190,12 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     user.deactivated_at = None if active else utcnow()
     revoked = 0 if active else revoke_all_sessions(user)
-    audit.record("user.activated" if active else "user.deactivated", object_type="user",
-                 object_id=user.id, details={"sessions_revoked": revoked})
+    audit.record(
+        "user.activated" if active else "user.deactivated",
+        object_type="user",
+        object_id=user.id,
+        details={"sessions_revoked": revoked},
+    )
 
 
 def set_language(user: User, language: str) -> None:
@@ -185,8 +203,12 @@ def set_language(user: User, language: str) -> None:
     if user.language == language:
         return
     previous, user.language = user.language, language
-    audit.record("user.language_changed", object_type="user", object_id=user.id,
-                 details={"from": previous, "to": language})
+    audit.record(
+        "user.language_changed",
+        object_type="user",
+        object_id=user.id,
+        details={"from": previous, "to": language},
+    )
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -202,8 +224,11 @@ def grant_role(
     granted_by: User | None = None,
 ) -> RoleAssignment:
     """Give a user a role within its scope (idempotent)."""
-    scope = {"organisation_id": organisation_id, "area_office_id": area_office_id,
-             "institution_id": institution_id}
+    scope = {
+        "organisation_id": organisation_id,
+        "area_office_id": area_office_id,
+        "institution_id": institution_id,
+    }
     expected = role.scope
     for column, value in scope.items():
         if (column == expected) != (value is not None):
@@ -211,19 +236,28 @@ def grant_role(
     for existing in user.role_assignments:
         if existing.role == role and all(getattr(existing, c) == v for c, v in scope.items()):
             return existing
-    assignment = RoleAssignment(user=user, role=role, granted_by_id=granted_by.id if granted_by else None,
-                                **scope)
+    assignment = RoleAssignment(
+        user=user, role=role, granted_by_id=granted_by.id if granted_by else None, **scope
+    )
     user.role_assignments.append(assignment)
     db.session.flush()
-    audit.record("user.role_granted", object_type="user", object_id=user.id,
-                 details={"role": role.value, **{k: str(v) for k, v in scope.items() if v}})
+    audit.record(
+        "user.role_granted",
+        object_type="user",
+        object_id=user.id,
+        details={"role": role.value, **{k: str(v) for k, v in scope.items() if v}},
+    )
     return assignment
 
 
 def revoke_role(user: User, assignment: RoleAssignment) -> None:
     user.role_assignments.remove(assignment)
-    audit.record("user.role_revoked", object_type="user", object_id=user.id,
-                 details={"role": assignment.role.value})
+    audit.record(
+        "user.role_revoked",
+        object_type="user",
+        object_id=user.id,
+        details={"role": assignment.role.value},
+    )
 
 
 def create_user(email: str, name: str, password: str | None, language: str = "da") -> User:
@@ -232,8 +266,12 @@ def create_user(email: str, name: str, password: str | None, language: str = "da
         raise AccountError(_l("Der findes allerede en bruger med den e-mailadresse."))
     if password is not None:
         check_password_rules(password)
-    user = User(email=email, name=name.strip(), language=language,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        language=language,
+        password_hash=hash_password(password) if password else None,
+    )
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", object_type="user", object_id=user.id)
@@ -243,10 +281,17 @@ def create_user(email: str, name: str, password: str | None, language: str = "da
 # --- single-use e-mail tokens ---------------------------------------------------------------
 
 
-def _new_token(purpose: TokenPurpose, email: str, lifetime: timedelta, **fields: object) -> tuple[AccountToken, str]:
+def _new_token(
+    purpose: TokenPurpose, email: str, lifetime: timedelta, **fields: object
+) -> tuple[AccountToken, str]:
     raw = secrets.token_urlsafe(32)
-    token = AccountToken(purpose=purpose, token_hash=hash_token(raw), email=normalise_email(email),
-                         expires_at=utcnow() + lifetime, **fields)
+    token = AccountToken(
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        email=normalise_email(email),
+        expires_at=utcnow() + lifetime,
+        **fields,
+    )
     db.session.add(token)
     db.session.flush()
     return token, raw
@@ -254,8 +299,9 @@ def _new_token(purpose: TokenPurpose, email: str, lifetime: timedelta, **fields:
 
 def find_usable_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
     token = db.session.scalar(
-        select(AccountToken).where(AccountToken.token_hash == hash_token(raw),
-                                   AccountToken.purpose == purpose)
+        select(AccountToken).where(
+            AccountToken.token_hash == hash_token(raw), AccountToken.purpose == purpose
+        )
     )
     if token is None or not token.usable(utcnow()):
         return None
@@ -275,15 +321,30 @@ def invite(
     """Invite a person by e-mail to take a role; the link is single-use and expires."""
     days = current_app.config["PORTAL"]["INVITATION_DAYS"]
     token, raw = _new_token(
-        TokenPurpose.INVITATION, email, timedelta(days=days), name=name.strip(), role=role,
-        organisation_id=organisation_id, area_office_id=area_office_id,
-        institution_id=institution_id, created_by_id=invited_by.id,
+        TokenPurpose.INVITATION,
+        email,
+        timedelta(days=days),
+        name=name.strip(),
+        role=role,
+        organisation_id=organisation_id,
+        area_office_id=area_office_id,
+        institution_id=institution_id,
+        created_by_id=invited_by.id,
     )
-    audit.record("invitation.created", object_type="account_token", object_id=token.id,
-                 details={"role": role.value, "email": token.email})
+    audit.record(
+        "invitation.created",
+        object_type="account_token",
+        object_id=token.id,
+        details={"role": role.value, "email": token.email},
+    )
     mail.send_template(
-        token.email, "invitation", language="da",
-        name=token.name, inviter=invited_by.name, role=role.value, days=days,
+        token.email,
+        "invitation",
+        language="da",
+        name=token.name,
+        inviter=invited_by.name,
+        role=role.value,
+        days=days,
         link=mail.external_url("auth.accept_invitation", token=raw),
     )
     return token
@@ -302,7 +363,11 @@ def accept_invitation(token: AccountToken, *, name: str, password: str, language
     elif not user.active:
         raise AccountError(_l("Kontoen er deaktiveret. Kontakt kriminalforsorgen."))
     else:
-        raise AccountError(_l("Der findes allerede en konto med denne e-mailadresse. Log ind først, og åbn så linket igen."))
+        raise AccountError(
+            _l(
+                "Der findes allerede en konto med denne e-mailadresse. Log ind først, og åbn så linket igen."
+            )
+        )
     _use_invitation(token, user)
     return user
 
@@ -318,24 +383,50 @@ def _use_invitation(token: AccountToken, user: User) -> None:
     assert token.role is not None
     token.used_at = utcnow()
     token.user_id = user.id
-    grant_role(user, token.role, organisation_id=token.organisation_id,
-               area_office_id=token.area_office_id, institution_id=token.institution_id)
-    audit.record("invitation.accepted", object_type="account_token", object_id=token.id,
-                 actor_id=str(user.id), actor_label=user.email)
+    grant_role(
+        user,
+        token.role,
+        organisation_id=token.organisation_id,
+        area_office_id=token.area_office_id,
+        institution_id=token.institution_id,
+    )
+    audit.record(
+        "invitation.accepted",
+        object_type="account_token",
+        object_id=token.id,
+        actor_id=str(user.id),
+        actor_label=user.email,
+    )
 
 
 def request_password_reset(email: str) -> None:
     """Send a reset link if an active account has this e-mail; otherwise do nothing visible."""
     user = find_user_by_email(email)
     if user is None or not user.active:
-        audit.record("auth.reset_requested_unknown", details={"email_hash": hash_token(normalise_email(email))[:16]})
+        audit.record(
+            "auth.reset_requested_unknown",
+            details={"email_hash": hash_token(normalise_email(email))[:16]},
+        )
         return
     minutes = current_app.config["PORTAL"]["PASSWORD_RESET_MINUTES"]
-    token, raw = _new_token(TokenPurpose.PASSWORD_RESET, user.email, timedelta(minutes=minutes),
-                            user_id=user.id, name=user.name)
-    audit.record("auth.reset_requested", object_type="user", object_id=user.id)
-    mail.send_template(user.email, "password_reset", language=user.language, name=user.name,
-                       minutes=minutes, link=mail.external_url("auth.reset_password", token=raw))
+    token, raw = _new_token(
+        TokenPurpose.PASSWORD_RESET,
+        user.email,
+        timedelta(minutes=minutes),
+        user_id=user.id,
+        name=user.name,
+    )
+    audit.record(
+        "auth.reset_requested", object_type="user", object_id=user.id, details={"token": token.id}
+    )
+    mail.send_template(
+        user.email,
+        "password_reset",
+        language=user.language,
+        name=user.name,
+        minutes=minutes,
+        link=mail.external_url("auth.reset_password", token=raw),
+    )
 
 
 def reset_password(token: AccountToken, new_password: str) -> User:
@@ -348,13 +439,22 @@ def reset_password(token: AccountToken, new_password: str) -> User:
     # Any other reset link still out there dies with this one.
     db.session.execute(
         update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
-               AccountToken.used_at.is_(None))
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AccountToken.used_at.is_(None),
+        )
         .values(revoked_at=utcnow())
     )
     revoked = revoke_all_sessions(user)
-    audit.record("user.password_reset", object_type="user", object_id=user.id,
-                 details={"sessions_revoked": revoked}, actor_id=str(user.id), actor_label=user.email)
+    audit.record(
+        "user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        details={"sessions_revoked": revoked},
+        actor_id=str(user.id),
+        actor_label=user.email,
+    )
     return user
 
 

@@ -36,11 +36,15 @@ class Panel:
 
 
 def _pending_invitations(**scope: Any) -> int:
-    query = select(func.count()).select_from(AccountToken).where(
-        AccountToken.purpose == TokenPurpose.INVITATION,
-        AccountToken.used_at.is_(None),
-        AccountToken.revoked_at.is_(None),
-        AccountToken.expires_at > utcnow(),
+    query = (
+        select(func.count())
+        .select_from(AccountToken)
+        .where(
+            AccountToken.purpose == TokenPurpose.INVITATION,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+            AccountToken.expires_at > utcnow(),
+        )
     )
     for column, value in scope.items():
         query = query.where(getattr(AccountToken, column) == value)
@@ -50,7 +54,9 @@ def _pending_invitations(**scope: Any) -> int:
 def _organisation_panel(user: User, role: Role) -> Panel:
     organisations = list(
         db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(user.scopes(role))).order_by(Organisation.name)
+            select(Organisation)
+            .where(Organisation.id.in_(user.scopes(role)))
+            .order_by(Organisation.name)
         )
     )
     entries = []
@@ -79,26 +85,39 @@ def _caseworker_panel(user: User) -> Panel:
         .order_by(Organisation.submitted_at)
     )
     waiting = list(db.session.scalars(waiting_query.limit(10)))
-    waiting_count = db.session.scalar(select(func.count()).select_from(waiting_query.subquery())) or 0
+    waiting_count = (
+        db.session.scalar(select(func.count()).select_from(waiting_query.subquery())) or 0
+    )
     institutions = db.session.scalar(
-        select(func.count()).select_from(Institution).where(Institution.area_office_id.in_(areas), Institution.active)
+        select(func.count())
+        .select_from(Institution)
+        .where(Institution.area_office_id.in_(areas), Institution.active)
     )
     approved = db.session.scalar(
-        select(func.count()).select_from(Organisation).where(
+        select(func.count())
+        .select_from(Organisation)
+        .where(
             Organisation.area_office_id.in_(areas), Organisation.state == OrganisationState.APPROVED
         )
     )
     return Panel(
         Role.CASEWORKER,
-        {"waiting": waiting, "waiting_count": waiting_count, "institutions": institutions or 0,
-         "approved": approved or 0, "now": utcnow()},
+        {
+            "waiting": waiting,
+            "waiting_count": waiting_count,
+            "institutions": institutions or 0,
+            "approved": approved or 0,
+            "now": utcnow(),
+        },
     )
 
 
 def _institution_panel(user: User) -> Panel:
     institutions = list(
         db.session.scalars(
-            select(Institution).where(Institution.id.in_(user.scopes(Role.INSTITUTION_CONTACT))).order_by(Institution.name)
+            select(Institution)
+            .where(Institution.id.in_(user.scopes(Role.INSTITUTION_CONTACT)))
+            .order_by(Institution.name)
         )
     )
     return Panel(Role.INSTITUTION_CONTACT, {"institutions": institutions})
@@ -106,7 +125,9 @@ def _institution_panel(user: User) -> Panel:
 
 def _grant_officer_panel(_user: User) -> Panel:
     approved = db.session.scalar(
-        select(func.count()).select_from(Organisation).where(Organisation.state == OrganisationState.APPROVED)
+        select(func.count())
+        .select_from(Organisation)
+        .where(Organisation.state == OrganisationState.APPROVED)
     )
     return Panel(Role.GRANT_OFFICER, {"approved_organisations": approved or 0})
 
@@ -115,13 +136,17 @@ def _dpo_panel(_user: User) -> Panel:
     result = audit.verify_chain(db.session)
     since = utcnow() - timedelta(days=1)
     security_events = db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action.in_(SECURITY_ACTIONS), AuditEntry.occurred_at >= since
-        )
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action.in_(SECURITY_ACTIONS), AuditEntry.occurred_at >= since)
     )
     return Panel(
         Role.DPO,
-        {"verify": result, "recent": audit.last_entries(db.session, 10), "security_events": security_events or 0},
+        {
+            "verify": result,
+            "recent": audit.last_entries(db.session, 10),
+            "security_events": security_events or 0,
+        },
     )
 
 
@@ -129,11 +154,22 @@ def _admin_panel(_user: User) -> Panel:
     return Panel(
         Role.ADMIN,
         {
-            "active_users": db.session.scalar(select(func.count()).select_from(User).where(User.active)) or 0,
-            "inactive_users": db.session.scalar(select(func.count()).select_from(User).where(~User.active)) or 0,
-            "institutions": db.session.scalar(select(func.count()).select_from(Institution).where(Institution.active)) or 0,
+            "active_users": db.session.scalar(
+                select(func.count()).select_from(User).where(User.active)
+            )
+            or 0,
+            "inactive_users": db.session.scalar(
+                select(func.count()).select_from(User).where(~User.active)
+            )
+            or 0,
+            "institutions": db.session.scalar(
+                select(func.count()).select_from(Institution).where(Institution.active)
+            )
+            or 0,
             "pending_invitations": _pending_invitations(),
-            "newest_users": list(db.session.scalars(select(User).order_by(User.created_at.desc()).limit(5))),
+            "newest_users": list(
+                db.session.scalars(select(User).order_by(User.created_at.desc()).limit(5))
+            ),
         },
     )
 

@@ -12,7 +12,16 @@ from sqlalchemy import select
 
 from portal import db
 from portal.db import utcnow
-from portal.models import AccountToken, AreaOffice, Institution, Municipality, Organisation, OrganisationState, Role, User
+from portal.models import (
+    AccountToken,
+    AreaOffice,
+    Institution,
+    Municipality,
+    Organisation,
+    OrganisationState,
+    Role,
+    User,
+)
 from portal.services import accounts
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published in the README on purpose
@@ -29,17 +38,54 @@ class DemoAccount:
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin@example.org", "Anne Admin", Role.ADMIN, "", "admin"),
-    DemoAccount("caseworker.ost@example.org", "Søren Østergaard", Role.CASEWORKER, "ost", "caseworker, area office Øst"),
-    DemoAccount("caseworker.vest@example.org", "Vibeke Vestergaard", Role.CASEWORKER, "vest", "caseworker, area office Vest"),
-    DemoAccount("institution@example.org", "Ib Iversen", Role.INSTITUTION_CONTACT, "Storstrøm Fængsel",
-                "institution contact, Storstrøm Fængsel (closed prison, Øst)"),
+    DemoAccount(
+        "caseworker.ost@example.org",
+        "Søren Østergaard",
+        Role.CASEWORKER,
+        "ost",
+        "caseworker, area office Øst",
+    ),
+    DemoAccount(
+        "caseworker.vest@example.org",
+        "Vibeke Vestergaard",
+        Role.CASEWORKER,
+        "vest",
+        "caseworker, area office Vest",
+    ),
+    DemoAccount(
+        "institution@example.org",
+        "Ib Iversen",
+        Role.INSTITUTION_CONTACT,
+        "Storstrøm Fængsel",
+        "institution contact, Storstrøm Fængsel (closed prison, Øst)",
+    ),
     DemoAccount("grants@example.org", "Gitte Grøn", Role.GRANT_OFFICER, "", "grant officer"),
     DemoAccount("reviewer@example.org", "Rasmus Riis", Role.REVIEWER, "", "reviewer"),
     DemoAccount("dpo@example.org", "Dorthe Dahl", Role.DPO, "", "DPO"),
-    DemoAccount("ngo-a.admin@example.org", "Amalie Andersen", Role.NGO_ADMIN, "A", "NGO admin, organisation A (Øst)"),
-    DemoAccount("ngo-a.member@example.org", "Mads Madsen", Role.NGO_MEMBER, "A", "NGO member, organisation A"),
-    DemoAccount("ngo-b.admin@example.org", "Bente Bach", Role.NGO_ADMIN, "B", "NGO admin, organisation B (Vest)"),
-    DemoAccount("volunteer@example.org", "Mette Hansen", Role.VOLUNTEER, "A", "volunteer, organisation A"),
+    DemoAccount(
+        "ngo-a.admin@example.org",
+        "Amalie Andersen",
+        Role.NGO_ADMIN,
+        "A",
+        "NGO admin, organisation A (Øst)",
+    ),
+    DemoAccount(
+        "ngo-a.member@example.org",
+        "Mads Madsen",
+        Role.NGO_MEMBER,
+        "A",
+        "NGO member, organisation A",
+    ),
+    DemoAccount(
+        "ngo-b.admin@example.org",
+        "Bente Bach",
+        Role.NGO_ADMIN,
+        "B",
+        "NGO admin, organisation B (Vest)",
+    ),
+    DemoAccount(
+        "volunteer@example.org", "Mette Hansen", Role.VOLUNTEER, "A", "volunteer, organisation A"
+    ),
 )
 
 # key: (name, CVR with a valid modulus-11 check, municipality, state, days waiting)
@@ -59,11 +105,17 @@ def _organisations() -> dict[str, Organisation]:
         if existing is not None:
             created[key] = existing
             continue
-        municipality = db.session.scalar(select(Municipality).where(Municipality.name == municipality_name))
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.name == municipality_name)
+        )
         assert municipality is not None, "load the reference data first"
         organisation = Organisation(
-            name=name, cvr=cvr, municipality_id=municipality.id, area_office_id=municipality.area_office_id,
-            state=state, submitted_at=utcnow() - timedelta(days=days),
+            name=name,
+            cvr=cvr,
+            municipality_id=municipality.id,
+            area_office_id=municipality.area_office_id,
+            state=state,
+            submitted_at=utcnow() - timedelta(days=days),
             purpose="Demo-organisation til afprøvning af portalen.",
         )
         db.session.add(organisation)
@@ -83,20 +135,37 @@ def seed_demo() -> list[DemoAccount]:
         if account.role.scope == "organisation_id":
             scope["organisation_id"] = organisations[account.scope].id
         elif account.role.scope == "area_office_id":
-            scope["area_office_id"] = db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == account.scope))
+            scope["area_office_id"] = db.session.scalar(
+                select(AreaOffice.id).where(AreaOffice.code == account.scope)
+            )
         elif account.role.scope == "institution_id":
-            scope["institution_id"] = db.session.scalar(select(Institution.id).where(Institution.name == account.scope))
+            scope["institution_id"] = db.session.scalar(
+                select(Institution.id).where(Institution.name == account.scope)
+            )
         accounts.grant_role(user, account.role, **scope)  # type: ignore[arg-type]
     ngo_admin = accounts.find_user_by_email("ngo-a.admin@example.org")
     assert ngo_admin is not None
-    if accounts.find_user_by_email("ny.kollega@example.org") is None and not _has_pending_invitation():
-        accounts.invite("ny.kollega@example.org", "Nina Nielsen", Role.NGO_MEMBER, invited_by=ngo_admin,
-                        organisation_id=organisations["A"].id)
+    if (
+        accounts.find_user_by_email("ny.kollega@example.org") is None
+        and not _has_pending_invitation()
+    ):
+        accounts.invite(
+            "ny.kollega@example.org",
+            "Nina Nielsen",
+            Role.NGO_MEMBER,
+            invited_by=ngo_admin,
+            organisation_id=organisations["A"].id,
+        )
     return list(DEMO_ACCOUNTS)
 
 
 def _has_pending_invitation() -> bool:
-    return db.session.scalar(select(AccountToken.id).where(AccountToken.email == "ny.kollega@example.org")) is not None
+    return (
+        db.session.scalar(
+            select(AccountToken.id).where(AccountToken.email == "ny.kollega@example.org")
+        )
+        is not None
+    )
 
 
 def database_is_empty() -> bool:

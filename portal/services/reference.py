@@ -40,8 +40,12 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
     municipalities = {m.name: m for m in db.session.scalars(select(Municipality))}
     for row in data["municipalities"]:
         if row["name"] not in municipalities:
-            municipality = Municipality(code=row["code"], name=row["name"], region=row["region"],
-                                        area_office_id=offices[row["area_office"]].id)
+            municipality = Municipality(
+                code=row["code"],
+                name=row["name"],
+                region=row["region"],
+                area_office_id=offices[row["area_office"]].id,
+            )
             municipalities[row["name"]] = municipality
             db.session.add(municipality)
             created["municipalities"] += 1
@@ -63,7 +67,9 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
         created["institutions"] += 1
     db.session.flush()
     if any(created.values()):
-        audit.record("reference.loaded", object_type="reference", details=created, actor_label="system")
+        audit.record(
+            "reference.loaded", object_type="reference", details=created, actor_label="system"
+        )
     return created
 
 
@@ -83,24 +89,39 @@ def save_institution(institution: Institution | None, values: dict[str, Any]) ->
         institution = Institution(**values)
         db.session.add(institution)
         db.session.flush()
-        audit.record("institution.created", object_type="institution", object_id=institution.id,
-                     details={"name": institution.name})
+        audit.record(
+            "institution.created",
+            object_type="institution",
+            object_id=institution.id,
+            details={"name": institution.name},
+        )
         return institution
     changed = _changes(institution, values)
     if changed:
         db.session.flush()
-        audit.record("institution.updated", object_type="institution", object_id=institution.id, details=changed)
+        audit.record(
+            "institution.updated",
+            object_type="institution",
+            object_id=institution.id,
+            details=changed,
+        )
     return institution
 
 
 def save_municipality(municipality: Municipality, area_office: AreaOffice) -> None:
     changed = _changes(municipality, {"area_office_id": area_office.id})
     if changed:
-        audit.record("municipality.updated", object_type="municipality", object_id=municipality.id,
-                     details={"area_office": area_office.code, "name": municipality.name})
+        audit.record(
+            "municipality.updated",
+            object_type="municipality",
+            object_id=municipality.id,
+            details={"area_office": area_office.code, "name": municipality.name},
+        )
 
 
 def save_area_office(office: AreaOffice, values: dict[str, Any]) -> None:
     changed = _changes(office, values)
     if changed:
-        audit.record("area_office.updated", object_type="area_office", object_id=office.id, details=changed)
+        audit.record(
+            "area_office.updated", object_type="area_office", object_id=office.id, details=changed
+        )

@@ -12,7 +12,15 @@ from wtforms.validators import Email, Length, Optional
 from portal import db
 from portal.forms import email_field, name_field, required
 from portal.labels import choices
-from portal.models import AreaOffice, Institution, InstitutionKind, Municipality, Organisation, Role, SecurityLevel
+from portal.models import (
+    AreaOffice,
+    Institution,
+    InstitutionKind,
+    Municipality,
+    Organisation,
+    Role,
+    SecurityLevel,
+)
 
 NONE_CHOICE = ("", _l("Vælg"))
 
@@ -26,9 +34,13 @@ class RoleScopeForm(FlaskForm):
     """A role and, depending on the role, the organisation, area office or institution."""
 
     role = SelectField(_l("Rolle"), validators=[required(_l("Vælg en rolle."))])
-    organisation_id = SelectField(_l("Organisation"), description=_l("Kun for roller i en organisation og frivillige."))
+    organisation_id = SelectField(
+        _l("Organisation"), description=_l("Kun for roller i en organisation og frivillige.")
+    )
     area_office_id = SelectField(_l("Områdekontor"), description=_l("Kun for sagsbehandlere."))
-    institution_id = SelectField(_l("Institution"), description=_l("Kun for kontaktpersoner på en institution."))
+    institution_id = SelectField(
+        _l("Institution"), description=_l("Kun for kontaktpersoner på en institution.")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,11 +97,20 @@ class UserSearchForm(FlaskForm):
 
 
 class InstitutionForm(FlaskForm):
-    name = StringField(_l("Navn"), validators=[required(_l("Skriv institutionens navn.")), Length(max=200)],
-                       description=_l("Fx \u201dStorstrøm Fængsel\u201d, \u201dOdense Arrest\u201d eller \u201dKiF Fyn\u201d."))
+    name = StringField(
+        _l("Navn"),
+        validators=[required(_l("Skriv institutionens navn.")), Length(max=200)],
+        description=_l(
+            "Fx \u201dStorstrøm Fængsel\u201d, \u201dOdense Arrest\u201d eller \u201dKiF Fyn\u201d."
+        ),
+    )
     kind = SelectField(_l("Type"), validators=[required(_l("Vælg institutionens type."))])
-    security_level_id = SelectField(_l("Sikkerhedsniveau"), validators=[required(_l("Vælg sikkerhedsniveau."))])
-    area_office_id = SelectField(_l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))])
+    security_level_id = SelectField(
+        _l("Sikkerhedsniveau"), validators=[required(_l("Vælg sikkerhedsniveau."))]
+    )
+    area_office_id = SelectField(
+        _l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))]
+    )
     municipality_id = SelectField(_l("Kommune"), validators=[Optional()])
     active = BooleanField(_l("Aktiv (kan vælges til aktiviteter)"), default=True)
 
@@ -102,7 +123,9 @@ class InstitutionForm(FlaskForm):
 
 
 class MunicipalityForm(FlaskForm):
-    area_office_id = SelectField(_l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))])
+    area_office_id = SelectField(
+        _l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,8 +133,17 @@ class MunicipalityForm(FlaskForm):
 
 
 class AreaOfficeForm(FlaskForm):
-    name = StringField(_l("Navn"), validators=[required(_l("Skriv områdekontorets navn.")), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), Email(message=_l("Skriv en gyldig e-mailadresse."), check_deliverability=False), Length(max=254)])
+    name = StringField(
+        _l("Navn"), validators=[required(_l("Skriv områdekontorets navn.")), Length(max=200)]
+    )
+    email = StringField(
+        _l("E-mail"),
+        validators=[
+            Optional(),
+            Email(message=_l("Skriv en gyldig e-mailadresse."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=40)])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
 

@@ -31,6 +31,7 @@ from portal.models import (
     Institution,
     InstitutionKind,
     Municipality,
+    Organisation,
     Role,
     RoleAssignment,
     TokenPurpose,
@@ -75,8 +76,8 @@ def _user_query(form: UserSearchForm) -> Any:
 def users() -> str:
     form = UserSearchForm(request.args)
     form.validate()
-    page = paginate(_user_query(form), request.args.get("side", 1, type=int))
-    args = {k: v for k, v in request.args.items() if k != "side" and v}
+    page = paginate(_user_query(form), request.args.get("page", 1, type=int))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/users.html", form=form, page=page, args=args)
 
 
@@ -86,14 +87,41 @@ def users_csv() -> Response:
     form = UserSearchForm(request.args)
     form.validate()
     rows = (
-        (u.name, u.email, ", ".join(sorted(label(r) for r in u.roles)), _("Aktiv") if u.active else _("Deaktiveret"))
+        (
+            u.name,
+            u.email,
+            ", ".join(sorted(label(r) for r in u.roles)),
+            _("Aktiv") if u.active else _("Deaktiveret"),
+        )
         for u in db.session.scalars(_user_query(form))
     )
     return csv_response("brugere.csv", [_("Navn"), _("E-mail"), _("Roller"), _("Status")], rows)
 
 
+def _scope_names(user: User) -> dict[uuid.UUID, str]:
+    """What each of the user's roles applies to, by name."""
+    names = {}
+    models = {
+        "organisation_id": Organisation,
+        "area_office_id": AreaOffice,
+        "institution_id": Institution,
+    }
+    for assignment in user.role_assignments:
+        column = assignment.role.scope
+        if column:
+            scoped = db.session.get(models[column], getattr(assignment, column))
+            names[assignment.id] = scoped.name if scoped else ""
+    return names
+
+
 def _render_user(user: User, role_form: RoleScopeForm, status: int = 200) -> tuple[str, int]:
-    return render_template("admin/user.html", user=user, role_form=role_form, confirm=ConfirmForm()), status
+    return render_template(
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        confirm=ConfirmForm(),
+        scope_names=_scope_names(user),
+    ), status
 
 
 @bp.get("/brugere/<uuid:user_id>")
@@ -139,7 +167,12 @@ def user_set_active(user_id: uuid.UUID) -> Response:
         flash(_("Du kan ikke deaktivere dig selv."), "error")
     else:
         accounts.set_active(target, not target.active)
-        flash(_("Brugeren er aktiveret.") if target.active else _("Brugeren er deaktiveret og logget ud."), "success")
+        flash(
+            _("Brugeren er aktiveret.")
+            if target.active
+            else _("Brugeren er deaktiveret og logget ud."),
+            "success",
+        )
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -154,7 +187,7 @@ def invitations() -> str:
         .where(AccountToken.purpose == TokenPurpose.INVITATION)
         .order_by(AccountToken.created_at.desc())
     )
-    page = paginate(query, request.args.get("side", 1, type=int))
+    page = paginate(query, request.args.get("page", 1, type=int))
     return render_template("admin/invitations.html", page=page, now=utcnow(), confirm=ConfirmForm())
 
 
@@ -170,8 +203,13 @@ def invite_post() -> Response | tuple[str, int]:
     form = InviteForm()
     if not form.validate_on_submit():
         return render_template("admin/invite.html", form=form), 400
-    accounts.invite(form.email.data or "", form.name.data or "", Role(form.role.data),
-                    invited_by=current_user, **form.scope())
+    accounts.invite(
+        form.email.data or "",
+        form.name.data or "",
+        Role(form.role.data),
+        invited_by=current_user,
+        **form.scope(),
+    )
     flash(_("Invitationen er sendt til %(email)s.", email=form.email.data), "success")
     return redirect(url_for("admin.invitations"))
 
@@ -199,7 +237,7 @@ def institutions() -> str:
     area = request.args.get("omraade")
     if area:
         query = query.join(Institution.area_office).where(AreaOffice.code == area)
-    page = paginate(query, request.args.get("side", 1, type=int), per_page=50)
+    page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
     offices = list(db.session.scalars(select(AreaOffice).order_by(AreaOffice.name)))
     return render_template("admin/institutions.html", page=page, offices=offices, area=area)
 
@@ -210,7 +248,9 @@ def _institution_values(form: InstitutionForm) -> dict[str, Any]:
         "kind": InstitutionKind(form.kind.data),
         "security_level_id": uuid.UUID(form.security_level_id.data),
         "area_office_id": uuid.UUID(form.area_office_id.data),
-        "municipality_id": uuid.UUID(form.municipality_id.data) if form.municipality_id.data else None,
+        "municipality_id": uuid.UUID(form.municipality_id.data)
+        if form.municipality_id.data
+        else None,
         "active": bool(form.active.data),
     }
 
@@ -273,9 +313,11 @@ def institution_update(institution_id: uuid.UUID) -> Response | tuple[str, int]:
 @bp.get("/kommuner")
 @roles_required(Role.ADMIN)
 def municipalities() -> str:
-    rows = list(db.session.scalars(select(Municipality).order_by(Municipality.region, Municipality.name)))
+    rows = list(
+        db.session.scalars(select(Municipality).order_by(Municipality.region, Municipality.name))
+    )
     offices = list(db.session.scalars(select(AreaOffice).order_by(AreaOffice.name)))
-    return render_template("admin/municipalities.html", municipalities=rows, offices=offices, form=MunicipalityForm())
+    return render_template("admin/municipalities.html", municipalities=rows, offices=offices)
 
 
 @bp.post("/kommuner/<uuid:municipality_id>")
@@ -313,8 +355,13 @@ def area_office_update(office_id: uuid.UUID) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("admin/area_office.html", office=office, form=form), 400
     reference.save_area_office(
-        office, {"name": form.name.data or "", "email": form.email.data or "", "phone": form.phone.data or "",
-                 "address": form.address.data or ""}
+        office,
+        {
+            "name": form.name.data or "",
+            "email": form.email.data or "",
+            "phone": form.phone.data or "",
+            "address": form.address.data or "",
+        },
     )
     flash(_("Ændringerne er gemt."), "success")
     return redirect(url_for("admin.area_offices"))

@@ -25,7 +25,10 @@ class ResetPasswordForm(FlaskForm):
     password = new_password_field()
     confirm = PasswordField(
         _l("Gentag adgangskoden"),
-        validators=[required(_l("Gentag adgangskoden.")), EqualTo("password", message=_l("De to adgangskoder er ikke ens."))],
+        validators=[
+            required(_l("Gentag adgangskoden.")),
+            EqualTo("password", message=_l("De to adgangskoder er ikke ens.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 

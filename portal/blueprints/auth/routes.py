@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -47,7 +57,11 @@ def login_post() -> str | Response:
     if user is None:
         audit.record_security_event(
             "auth.login_failed",
-            details={"email_hash": accounts.hash_token(accounts.normalise_email(form.email.data or ""))[:16]},
+            details={
+                "email_hash": accounts.hash_token(accounts.normalise_email(form.email.data or ""))[
+                    :16
+                ]
+            },
         )
         form.password.errors = [_("E-mailadressen eller adgangskoden er forkert.")]
         return render_template("auth/login.html", form=form), 401  # type: ignore[return-value]
@@ -88,7 +102,12 @@ def forgot_password_post() -> str | Response:
         return render_template("auth/forgot_password.html", form=form), 400  # type: ignore[return-value]
     accounts.request_password_reset(form.email.data or "")
     # The same answer whether or not the address has an account.
-    flash(_("Hvis adressen hører til en konto, har vi sendt et link til at nulstille adgangskoden. Tjek din indbakke."), "info")
+    flash(
+        _(
+            "Hvis adressen hører til en konto, har vi sendt et link til at nulstille adgangskoden. Tjek din indbakke."
+        ),
+        "info",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -126,8 +145,13 @@ def accept_invitation(token: str) -> str | tuple[str, int]:
     if found is None:
         return render_template("auth/link_invalid.html"), 404
     form = AcceptInvitationForm(name=found.name)
-    return render_template("auth/accept_invitation.html", form=form, invitation=found, token=token,
-                           role_label=label(found.role))
+    return render_template(
+        "auth/accept_invitation.html",
+        form=form,
+        invitation=found,
+        token=token,
+        role_label=label(found.role),
+    )
 
 
 @bp.post("/invitation/<token>")
@@ -151,7 +175,9 @@ def accept_invitation_post(token: str) -> str | Response | tuple[str, int]:
         return render_template("auth/accept_invitation.html", form=form, **context), 400
     try:
         user = accounts.accept_invitation(
-            found, name=form.name.data or "", password=form.password.data or "",
+            found,
+            name=form.name.data or "",
+            password=form.password.data or "",
             language=session.get("language", "da"),
         )
     except accounts.AccountError as error:
@@ -183,14 +209,22 @@ def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user._get_current_object(), form.current_password.data or "",
-                                     form.password.data or "")
+            accounts.change_password(
+                current_user._get_current_object(),
+                form.current_password.data or "",
+                form.password.data or "",
+            )
         except accounts.AccountError as error:
             form.current_password.errors = [str(error.message)]
         else:
             # Every session ended, this one too: log in again with the new password.
             auth_session.log_out_locally()
-            flash(_("Din adgangskode er ændret, og du er logget ud alle steder. Log ind med den nye adgangskode."), "success")
+            flash(
+                _(
+                    "Din adgangskode er ændret, og du er logget ud alle steder. Log ind med den nye adgangskode."
+                ),
+                "success",
+            )
             return redirect(url_for("auth.login"))
     return _render_profile(form), 400
 
