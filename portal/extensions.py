@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,6 +18,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def select_locale() -> str:
     """Danish unless the user chose otherwise (in this session, or in their profile)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("language")
     if chosen in LANGUAGE_CODES:
         return chosen

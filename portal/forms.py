@@ -5,19 +5,69 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
+# WTForms ships no Danish catalog: its built-in messages are translated here, in ours.
+WTFORMS_MESSAGES: dict[str, Any] = {
+    "Not a valid choice.": _l("Vælg en af mulighederne."),
+    "This field is required.": _l("Feltet skal udfyldes."),
+    "Invalid email address.": _l("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."),
+    "Invalid input.": _l("Det indtastede er ikke gyldigt."),
+    "Not a valid integer value.": _l("Skriv et helt tal."),
+    "Not a valid decimal value.": _l("Skriv et tal."),
+    "Not a valid float value.": _l("Skriv et tal."),
+    "Not a valid date value.": _l("Skriv en gyldig dato."),
+    "Not a valid datetime value.": _l("Skriv en gyldig dato og et gyldigt tidspunkt."),
+    "Field must be equal to %(other_name)s.": _l("Felterne skal være ens."),
+    "Invalid Choice: could not coerce.": _l("Vælg en af mulighederne."),
+    "Invalid value, must be one of: %(values)s.": _l("Vælg en af mulighederne."),
+    "Field must be at least %(min)d character long.": _l("Skriv mindst %(min)d tegn."),
+    "Field cannot be longer than %(max)d character.": _l("Skriv højst %(max)d tegn."),
+    "Field must be exactly %(max)d character long.": _l("Skriv præcis %(max)d tegn."),
+    "Field must be between %(min)d and %(max)d characters long.": _l(
+        "Skriv mellem %(min)d og %(max)d tegn."
+    ),
+}
+
+
+class _DanishWTFormsTranslations:
+    def gettext(self, string: str) -> str:
+        found = WTFORMS_MESSAGES.get(string)
+        return str(found) if found is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = WTFORMS_MESSAGES.get(singular)
+        if found is not None:
+            return str(found)
+        return singular if n == 1 else plural
+
+
+class PortalForm(FlaskForm):
+    """The base of every form: Flask-WTF's CSRF, and WTForms' own messages in Danish."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            return _DanishWTFormsTranslations()
+
+
 def required(message: Any) -> DataRequired:
     return DataRequired(message=message)
+
+
+def strip(value: str | None) -> str | None:
+    """Phones often add a space after an autocompleted address."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def email_field(label: Any = None) -> EmailField:
     return EmailField(
         label or _l("E-mail"),
+        filters=[strip],
         validators=[
             required(_l("Skriv din e-mailadresse.")),
             Email(

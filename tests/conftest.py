@@ -31,7 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.addoption(
         "--pg-url",
-        default=os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get(
+            "PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
         help="a PostgreSQL server URL whose user may create databases",
     )
 
@@ -55,13 +57,17 @@ def backend(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def new_database(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], TestDatabase]]:
+def new_database(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], TestDatabase]]:
     """A factory of empty databases of the chosen backend; all are dropped at the end."""
     created: list[TestDatabase] = []
 
     def factory() -> TestDatabase:
         database = create_test_database(
-            pytestconfig.getoption("--db"), pytestconfig.getoption("--pg-url"), tmp_path_factory.mktemp("db")
+            pytestconfig.getoption("--db"),
+            pytestconfig.getoption("--pg-url"),
+            tmp_path_factory.mktemp("db"),
         )
         created.append(database)
         return database
@@ -175,7 +181,9 @@ def role_cookies(app: Flask) -> dict[str, str]:
     cookies = {}
     for role, email in ROLE_ACCOUNTS.items():
         login_client = app.test_client()
-        response = login_client.post("/log-ind", data={"email": email, "password": "demo-password-1"})
+        response = login_client.post(
+            "/log-ind", data={"email": email, "password": "demo-password-1"}
+        )
         assert response.status_code == 302, (role, response.status_code)
         cookie = login_client.get_cookie(app.config["SESSION_COOKIE_NAME"])
         assert cookie is not None
@@ -184,7 +192,9 @@ def role_cookies(app: Flask) -> dict[str, str]:
 
 
 @pytest.fixture
-def login_as(app: Flask, client: FlaskClient, role_cookies: dict[str, str]) -> Callable[..., FlaskClient]:
+def login_as(
+    app: Flask, client: FlaskClient, role_cookies: dict[str, str]
+) -> Callable[..., FlaskClient]:
     """Log a test client in as one of the matrix's roles (see tests/roles.py)."""
 
     def login(role: str, the_client: FlaskClient | None = None) -> FlaskClient:

@@ -86,14 +86,24 @@ ROUTES: list[Route] = [
     Route("GET", "admin.users", fixed("/admin/brugere"), only(ADMIN, 200)),
     Route("GET", "admin.users_csv", fixed("/admin/brugere.csv"), only(ADMIN, 200)),
     Route("GET", "admin.user", lambda w: f"/admin/brugere/{w['user']}", only(ADMIN, 200)),
-    Route("POST", "admin.user_grant_role", lambda w: f"/admin/brugere/{w['user']}/roller", only(ADMIN, 400)),
+    Route(
+        "POST",
+        "admin.user_grant_role",
+        lambda w: f"/admin/brugere/{w['user']}/roller",
+        only(ADMIN, 400),
+    ),
     Route(
         "POST",
         "admin.user_revoke_role",
         lambda w: f"/admin/brugere/{w['user']}/roller/{uuid.uuid4()}/fjern",
         only(ADMIN, 404),
     ),
-    Route("POST", "admin.user_set_active", lambda w: f"/admin/brugere/{w['user']}/aktiv", only(ADMIN, 302)),
+    Route(
+        "POST",
+        "admin.user_set_active",
+        lambda w: f"/admin/brugere/{w['user']}/aktiv",
+        only(ADMIN, 302),
+    ),
     Route("GET", "admin.invitations", fixed("/admin/invitationer"), only(ADMIN, 200)),
     Route("GET", "admin.invite", fixed("/admin/invitationer/ny"), only(ADMIN, 200)),
     Route("POST", "admin.invite_post", fixed("/admin/invitationer/ny"), only(ADMIN, 400)),
@@ -107,18 +117,37 @@ ROUTES: list[Route] = [
     Route("GET", "admin.institutions", fixed("/admin/institutioner"), only(ADMIN, 200)),
     Route("GET", "admin.institution_new", fixed("/admin/institutioner/ny"), only(ADMIN, 200)),
     Route("POST", "admin.institution_create", fixed("/admin/institutioner/ny"), only(ADMIN, 400)),
-    Route("GET", "admin.institution", lambda w: f"/admin/institutioner/{w['institution']}", only(ADMIN, 200)),
     Route(
-        "POST", "admin.institution_update", lambda w: f"/admin/institutioner/{w['institution']}", only(ADMIN, 400)
+        "GET",
+        "admin.institution",
+        lambda w: f"/admin/institutioner/{w['institution']}",
+        only(ADMIN, 200),
+    ),
+    Route(
+        "POST",
+        "admin.institution_update",
+        lambda w: f"/admin/institutioner/{w['institution']}",
+        only(ADMIN, 400),
     ),
     Route("GET", "admin.municipalities", fixed("/admin/kommuner"), only(ADMIN, 200)),
     Route(
-        "POST", "admin.municipality_update", lambda w: f"/admin/kommuner/{w['municipality']}", only(ADMIN, 400)
+        "POST",
+        "admin.municipality_update",
+        lambda w: f"/admin/kommuner/{w['municipality']}",
+        only(ADMIN, 400),
     ),
     Route("GET", "admin.area_offices", fixed("/admin/omraadekontorer"), only(ADMIN, 200)),
-    Route("GET", "admin.area_office", lambda w: f"/admin/omraadekontorer/{w['office']}", only(ADMIN, 200)),
     Route(
-        "POST", "admin.area_office_update", lambda w: f"/admin/omraadekontorer/{w['office']}", only(ADMIN, 400)
+        "GET",
+        "admin.area_office",
+        lambda w: f"/admin/omraadekontorer/{w['office']}",
+        only(ADMIN, 200),
+    ),
+    Route(
+        "POST",
+        "admin.area_office_update",
+        lambda w: f"/admin/omraadekontorer/{w['office']}",
+        only(ADMIN, 400),
     ),
 ]
 
@@ -132,8 +161,12 @@ def world(app: Flask) -> dict[str, Any]:
             "invitation": db.session.scalar(
                 select(AccountToken.id).where(AccountToken.purpose == TokenPurpose.INVITATION)
             ),
-            "institution": db.session.scalar(select(Institution.id).where(Institution.name == "Storstrøm Fængsel")),
-            "municipality": db.session.scalar(select(Municipality.id).where(Municipality.name == "København")),
+            "institution": db.session.scalar(
+                select(Institution.id).where(Institution.name == "Storstrøm Fængsel")
+            ),
+            "municipality": db.session.scalar(
+                select(Municipality.id).where(Municipality.name == "København")
+            ),
             "office": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "ost")),
         }
 
@@ -146,7 +179,9 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
             if (method, rule.endpoint) not in listed:
                 missing.append(f"{method} {rule.rule} ({rule.endpoint})")
     assert not missing, "routes missing from the route x role matrix: " + ", ".join(missing)
-    registered = {(m, rule.endpoint) for rule in app.url_map.iter_rules() for m in rule.methods or ()}
+    registered = {
+        (m, rule.endpoint) for rule in app.url_map.iter_rules() for m in rule.methods or ()
+    }
     stale = [f"{m} {e}" for m, e in listed if (m, e) not in registered]
     assert not stale, "matrix rows for routes that no longer exist: " + ", ".join(stale)
 
@@ -160,16 +195,26 @@ def test_every_view_declares_its_access(app: Flask) -> None:
     assert not undeclared, f"views without public/login_required/roles_required: {undeclared}"
 
 
-CASES = [pytest.param(route, role, id=f"{route.method} {route.endpoint} as {role}") for route in ROUTES for role in ALL_ROLES]
+CASES = [
+    pytest.param(route, role, id=f"{route.method} {route.endpoint} as {role}")
+    for route in ROUTES
+    for role in ALL_ROLES
+]
 
 
 @pytest.mark.parametrize(("route", "role"), CASES)
-def test_route_answers_role(route: Route, role: str, world: dict[str, Any], client: Any, login_as: Any) -> None:
+def test_route_answers_role(
+    route: Route, role: str, world: dict[str, Any], client: Any, login_as: Any
+) -> None:
     if role != ANONYMOUS:
         login_as(role)
     response = client.open(route.url(world), method=route.method)
     response.close()  # static files are streamed
     assert response.status_code == route.expected[role], response.get_data(as_text=True)[:500]
-    if response.status_code == LOGIN_REDIRECT and route.expected[role] == LOGIN_REDIRECT and role == ANONYMOUS:
+    if (
+        response.status_code == LOGIN_REDIRECT
+        and route.expected[role] == LOGIN_REDIRECT
+        and role == ANONYMOUS
+    ):
         if route.endpoint not in {"main.set_language", "auth.logout"}:
             assert "/log-ind" in response.headers["Location"]

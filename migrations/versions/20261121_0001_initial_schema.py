@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("entry_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entry")),
         sa.UniqueConstraint("entry_hash", name=op.f("uq_audit_entry_entry_hash")),
+        sa.UniqueConstraint("prev_hash", name=op.f("uq_audit_entry_prev_hash")),
     )
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_entry_action"), ["action"], unique=False)

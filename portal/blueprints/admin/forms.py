@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Email, Length, Optional
@@ -30,16 +30,20 @@ def _options(model: Any, label_attr: str = "name") -> list[tuple[str, Any]]:
     return [NONE_CHOICE, *((str(row.id), getattr(row, label_attr)) for row in rows)]
 
 
-class RoleScopeForm(FlaskForm):
+class RoleScopeForm(PortalForm):
     """A role and, depending on the role, the organisation, area office or institution."""
 
     role = SelectField(_l("Rolle"), validators=[required(_l("Vælg en rolle."))])
     organisation_id = SelectField(
-        _l("Organisation"), description=_l("Kun for roller i en organisation og frivillige.")
+        _l("Organisation"),
+        default="",
+        description=_l("Kun for roller i en organisation og frivillige."),
     )
-    area_office_id = SelectField(_l("Områdekontor"), description=_l("Kun for sagsbehandlere."))
+    area_office_id = SelectField(
+        _l("Områdekontor"), default="", description=_l("Kun for sagsbehandlere.")
+    )
     institution_id = SelectField(
-        _l("Institution"), description=_l("Kun for kontaktpersoner på en institution.")
+        _l("Institution"), default="", description=_l("Kun for kontaktpersoner på en institution.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -79,14 +83,15 @@ class InviteForm(RoleScopeForm):
     name = name_field(_l("Navn"))
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
     q = StringField(_l("Søg efter navn eller e-mail"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Rolle"), validators=[Optional()])
+    role = SelectField(_l("Rolle"), default="", validators=[Optional()])
     status = SelectField(
         _l("Status"),
+        default="",
         choices=[("", _l("Alle")), ("active", _l("Aktive")), ("inactive", _l("Deaktiverede"))],
         validators=[Optional()],
     )
@@ -96,7 +101,7 @@ class UserSearchForm(FlaskForm):
         self.role.choices = [("", _l("Alle roller")), *choices(Role)]
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(PortalForm):
     name = StringField(
         _l("Navn"),
         validators=[required(_l("Skriv institutionens navn.")), Length(max=200)],
@@ -122,7 +127,7 @@ class InstitutionForm(FlaskForm):
         self.municipality_id.choices = _options(Municipality)
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(PortalForm):
     area_office_id = SelectField(
         _l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))]
     )
@@ -132,7 +137,7 @@ class MunicipalityForm(FlaskForm):
         self.area_office_id.choices = _options(AreaOffice)
 
 
-class AreaOfficeForm(FlaskForm):
+class AreaOfficeForm(PortalForm):
     name = StringField(
         _l("Navn"), validators=[required(_l("Skriv områdekontorets navn.")), Length(max=200)]
     )
@@ -148,5 +153,5 @@ class AreaOfficeForm(FlaskForm):
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button that changes state: only the CSRF token."""

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo
 
@@ -7,7 +7,7 @@ from portal.extensions import LANGUAGES
 from portal.forms import email_field, name_field, new_password_field, required
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField(
         _l("Adgangskode"),
@@ -17,11 +17,11 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password = new_password_field()
     confirm = PasswordField(
         _l("Gentag adgangskoden"),
@@ -45,5 +45,5 @@ class ChangePasswordForm(ResetPasswordForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PortalForm):
     language = SelectField(_l("Sprog i portalen og i e-mails"), choices=list(LANGUAGES))

@@ -99,11 +99,15 @@
     }
 
     var idleMs = (parseInt(el.getAttribute('data-idle-seconds'), 10) || 0) * 1000;
-    var warnMs = (parseInt(el.getAttribute('data-warn-seconds'), 10) || 300) * 1000;
+    var warnBaseMs = (parseInt(el.getAttribute('data-warn-seconds'), 10) || 300) * 1000;
+    var warnMs = 0;
     if (idleMs <= 0) {
       return;
     }
-    warnMs = Math.min(Math.max(warnMs, MIN_WARNING_MS), idleMs);
+    function clampWarning() {
+      warnMs = Math.min(Math.max(warnBaseMs, MIN_WARNING_MS), idleMs);
+    }
+    clampWarning();
 
     var keepaliveUrl = el.getAttribute('data-keepalive-url');
     var csrfToken = el.getAttribute('data-csrf-token');
@@ -211,6 +215,7 @@
       window.fetch(keepaliveUrl, {
         method: 'POST',
         credentials: 'same-origin',
+        redirect: 'manual', // a redirect (to the login page) means the session is gone
         headers: {
           'X-CSRFToken': csrfToken,
           'X-Requested-With': 'XMLHttpRequest',
@@ -218,13 +223,19 @@
         },
         body: body
       }).then(function (response) {
-        // A redirect means the session was gone already (we were sent to the login page).
-        if (!response.ok || response.redirected) {
+        if (!response.ok || response.type === 'opaqueredirect' || response.redirected) {
           throw new Error('keepalive failed: ' + response.status);
         }
         lastActivity = Date.now();
         writeShared(lastActivity);
         hide();
+        return response.json().then(function (data) {
+          var seconds = data && parseInt(data.idle_seconds, 10);
+          if (seconds > 0) {
+            idleMs = seconds * 1000;
+            clampWarning();
+          }
+        }, function () { /* no JSON body: keep the page's values */ });
       }).catch(function () {
         if (!quiet) {
           errorText.classList.remove('d-none');
