@@ -77,7 +77,7 @@ def new_database(
         database.drop()
 
 
-def test_settings(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+def app_settings(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
     return {
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(instance),
@@ -98,7 +98,7 @@ def database(new_database: Callable[[], TestDatabase]) -> TestDatabase:
 
 def seeded_app(database: TestDatabase, instance: Path, **settings: Any) -> Flask:
     """An app on ``database`` with the reference and demo data committed."""
-    app = create_app(test_settings(database.url, instance, **settings))
+    app = create_app(app_settings(database.url, instance, **settings))
     with app.app_context():
         from portal.services import demo, reference
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit, create_app, db, migrate
 from portal.models.audit import AuditEntry
-from tests.conftest import test_settings as settings_for
+from tests.conftest import app_settings
 from tests.databases import TestDatabase
 
 TAMPERED_COLUMNS = [
@@ -240,7 +240,7 @@ def test_concurrent_writers_keep_one_chain(
 ) -> None:
     database = new_database()
     migrate.upgrade(database.url)
-    app = create_app(settings_for(database.url, tmp_path))
+    app = create_app(app_settings(database.url, tmp_path))
     threads, per_thread = 4, 25
     start = threading.Barrier(threads)
 
