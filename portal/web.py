@@ -93,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_transaction)
     app.after_request(_security_headers)
     app.context_processor(_template_context)
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["datetime"] = lambda value: (
         format_datetime(value, "short") if value else ""

@@ -8,12 +8,22 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal import db
-from portal.models import AreaOffice, AuditEntry, Institution, Municipality, Role, SecurityLevel, User
+from portal.models import (
+    AreaOffice,
+    AuditEntry,
+    Institution,
+    Municipality,
+    Role,
+    SecurityLevel,
+    User,
+)
 from portal.services import reference
 
 
 def _last_audit(action: str) -> AuditEntry:
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc()))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
+    )
     assert entry is not None, action
     return entry
 
@@ -30,13 +40,21 @@ def test_reference_data_covers_the_country(app: Flask) -> None:
         assert by_name["Aalborg"].area_office_id == offices["vest"]
         assert by_name["Odense"].area_office_id == offices["vest"]
         kinds = {i.kind.value for i in db.session.scalars(select(Institution))}
-        assert kinds == {"arrest", "closed_prison", "open_prison", "halfway_house", "probation_office"}
+        assert kinds == {
+            "arrest",
+            "closed_prison",
+            "open_prison",
+            "halfway_house",
+            "probation_office",
+        }
         assert db.session.scalar(select(func.count()).select_from(SecurityLevel)) == 5
 
 
 def test_loading_reference_twice_adds_nothing_and_keeps_edits(app: Flask) -> None:
     with app.app_context():
-        storstrom = db.session.scalar(select(Institution).where(Institution.name == "Storstrøm Fængsel"))
+        storstrom = db.session.scalar(
+            select(Institution).where(Institution.name == "Storstrøm Fængsel")
+        )
         assert storstrom is not None
         storstrom.active = False
         db.session.flush()
@@ -49,11 +67,17 @@ def test_loading_reference_twice_adds_nothing_and_keeps_edits(app: Flask) -> Non
 def _ids(app: Flask) -> dict[str, Any]:
     with app.app_context():
         return {
-            "lukket": db.session.scalar(select(SecurityLevel.id).where(SecurityLevel.code == "lukket")),
+            "lukket": db.session.scalar(
+                select(SecurityLevel.id).where(SecurityLevel.code == "lukket")
+            ),
             "ost": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "ost")),
             "vest": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "vest")),
-            "kbh": db.session.scalar(select(Municipality.id).where(Municipality.name == "København")),
-            "storstrom": db.session.scalar(select(Institution.id).where(Institution.name == "Storstrøm Fængsel")),
+            "kbh": db.session.scalar(
+                select(Municipality.id).where(Municipality.name == "København")
+            ),
+            "storstrom": db.session.scalar(
+                select(Institution.id).where(Institution.name == "Storstrøm Fængsel")
+            ),
         }
 
 
@@ -71,14 +95,18 @@ def test_admin_creates_and_edits_an_institution(app: Flask, login_as: Any) -> No
     created = admin.post("/admin/institutioner/ny", data=form)
     assert created.status_code == 302
     with app.app_context():
-        institution = db.session.scalar(select(Institution).where(Institution.name == "Ny Test Arrest"))
+        institution = db.session.scalar(
+            select(Institution).where(Institution.name == "Ny Test Arrest")
+        )
         assert institution is not None and institution.active
         assert _last_audit("institution.created").object_id == str(institution.id)
     duplicate = admin.post("/admin/institutioner/ny", data=form)
     assert duplicate.status_code == 400
     assert "Der findes allerede en institution med det navn." in duplicate.get_data(as_text=True)
 
-    edited = admin.post(f"/admin/institutioner/{institution.id}", data={**form, "area_office_id": str(ids["vest"])})
+    edited = admin.post(
+        f"/admin/institutioner/{institution.id}", data={**form, "area_office_id": str(ids["vest"])}
+    )
     assert edited.status_code == 302
     with app.app_context():
         entry = _last_audit("institution.updated")
@@ -87,7 +115,9 @@ def test_admin_creates_and_edits_an_institution(app: Flask, login_as: Any) -> No
 
 
 def test_institution_form_errors_are_danish_and_keep_input(app: Flask, login_as: Any) -> None:
-    response = login_as("admin").post("/admin/institutioner/ny", data={"name": "Halvfærdig Arrest", "kind": "arrest"})
+    response = login_as("admin").post(
+        "/admin/institutioner/ny", data={"name": "Halvfærdig Arrest", "kind": "arrest"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Vælg sikkerhedsniveau." in html
@@ -96,7 +126,9 @@ def test_institution_form_errors_are_danish_and_keep_input(app: Flask, login_as:
 
 def test_admin_moves_a_municipality_to_the_other_area_office(app: Flask, login_as: Any) -> None:
     ids = _ids(app)
-    response = login_as("admin").post(f"/admin/kommuner/{ids['kbh']}", data={"area_office_id": str(ids["vest"])})
+    response = login_as("admin").post(
+        f"/admin/kommuner/{ids['kbh']}", data={"area_office_id": str(ids["vest"])}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Municipality, ids["kbh"]).area_office_id == ids["vest"]
@@ -107,7 +139,12 @@ def test_admin_edits_an_area_office(app: Flask, login_as: Any) -> None:
     ids = _ids(app)
     response = login_as("admin").post(
         f"/admin/omraadekontorer/{ids['ost']}",
-        data={"name": "Områdekontoret Øst", "email": "ost@example.org", "phone": "11 22 33 44", "address": ""},
+        data={
+            "name": "Områdekontoret Øst",
+            "email": "ost@example.org",
+            "phone": "11 22 33 44",
+            "address": "",
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -134,7 +171,7 @@ def test_csv_cells_cannot_run_as_formulas(app: Flask, login_as: Any) -> None:
     with app.app_context():
         from portal.services import accounts
 
-        accounts.create_user("formula@example.org", "=HYPERLINK(\"http://evil\")", None)
+        accounts.create_user("formula@example.org", '=HYPERLINK("http://evil")', None)
         db.session.commit()
     text = login_as("admin").get("/admin/brugere.csv?q=formula").get_data(as_text=True)
     assert "'=HYPERLINK" in text
@@ -150,7 +187,8 @@ def test_admin_grants_a_scoped_role_and_is_told_what_is_missing(app: Flask, logi
     assert missing.status_code == 400
     assert "Vælg det områdekontor, sagsbehandleren hører til." in missing.get_data(as_text=True)
     granted = admin.post(
-        f"/admin/brugere/{reviewer.id}/roller", data={"role": "caseworker", "area_office_id": str(ids["vest"])}
+        f"/admin/brugere/{reviewer.id}/roller",
+        data={"role": "caseworker", "area_office_id": str(ids["vest"])},
     )
     assert granted.status_code == 302
     with app.app_context():

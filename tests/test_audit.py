@@ -38,9 +38,7 @@ TAMPERED_COLUMNS = [
 # open when it stops at a broken row; psycopg then warns when the cursor is garbage-collected.
 # The tests that break the chain tolerate that warning until verify_chain closes its result
 # (see test_verify_chain_closes_its_cursor_when_it_stops_early).
-LEAKED_CURSOR = pytest.mark.filterwarnings(
-    "ignore:.*was deleted while still open:ResourceWarning"
-)
+LEAKED_CURSOR = pytest.mark.filterwarnings("ignore:.*was deleted while still open:ResourceWarning")
 
 
 def _record_some(count: int = 3) -> list[AuditEntry]:

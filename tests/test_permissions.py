@@ -10,7 +10,11 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from portal import db
-from portal.auth.permissions import get_institution_or_404, get_organisation_or_404, visible_organisations
+from portal.auth.permissions import (
+    get_institution_or_404,
+    get_organisation_or_404,
+    visible_organisations,
+)
 from portal.models import AuditEntry, Institution, Organisation
 from tests.roles import ROLE_ACCOUNTS
 
@@ -59,7 +63,9 @@ def test_organisation_scope(app: Flask, role: str, allowed: list[str], denied: l
                 get_organisation_or_404(target.id)
             assert name not in visible
             logged = db.session.scalar(
-                select(AuditEntry).where(AuditEntry.action == "access.denied", AuditEntry.object_id == str(target.id))
+                select(AuditEntry).where(
+                    AuditEntry.action == "access.denied", AuditEntry.object_id == str(target.id)
+                )
             )
             assert logged is not None and logged.actor_label == ROLE_ACCOUNTS[role]
 

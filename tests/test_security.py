@@ -59,7 +59,9 @@ def test_no_inline_script_or_style_in_pages(login_as: Any) -> None:
 
 
 def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/log-ind", data={"email": "admin@example.org", "password": "demo-password-1"})
+    response = client.post(
+        "/log-ind", data={"email": "admin@example.org", "password": "demo-password-1"}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -86,7 +88,9 @@ def csrf_app(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_post_without_csrf_token_is_refused(csrf_app: Flask) -> None:
     client = csrf_app.test_client()
-    response = client.post("/log-ind", data={"email": "admin@example.org", "password": "demo-password-1"})
+    response = client.post(
+        "/log-ind", data={"email": "admin@example.org", "password": "demo-password-1"}
+    )
     assert response.status_code == 400
     assert "Formularen er udløbet" in response.get_data(as_text=True)
     assert client.get("/overblik").status_code == 302
@@ -99,7 +103,9 @@ def test_post_with_csrf_token_from_the_page_works(csrf_app: Flask) -> None:
         assert "csrf_token" in session
     page = client.get("/log-ind").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post("/glemt-adgangskode", data={"email": "nobody@example.org", "csrf_token": token})
+    response = client.post(
+        "/glemt-adgangskode", data={"email": "nobody@example.org", "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
