@@ -11,7 +11,6 @@ from wtforms.validators import DataRequired, Email, Length
 
 from portal.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-
 # WTForms ships no Danish catalog: its built-in messages are translated here, in ours.
 WTFORMS_MESSAGES: dict[str, Any] = {
     "Not a valid choice.": _l("Vælg en af mulighederne."),

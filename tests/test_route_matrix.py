@@ -211,10 +211,6 @@ def test_route_answers_role(
     response = client.open(route.url(world), method=route.method)
     response.close()  # static files are streamed
     assert response.status_code == route.expected[role], response.get_data(as_text=True)[:500]
-    if (
-        response.status_code == LOGIN_REDIRECT
-        and route.expected[role] == LOGIN_REDIRECT
-        and role == ANONYMOUS
-    ):
-        if route.endpoint not in {"main.set_language", "auth.logout"}:
-            assert "/log-ind" in response.headers["Location"]
+    redirects_to_login = role == ANONYMOUS and route.expected[role] == LOGIN_REDIRECT
+    if redirects_to_login and route.endpoint not in {"main.set_language", "auth.logout"}:
+        assert "/log-ind" in response.headers["Location"]

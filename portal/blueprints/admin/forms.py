@@ -4,13 +4,12 @@ import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from portal.forms import PortalForm
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from portal import db
-from portal.forms import email_field, name_field, required
+from portal.forms import PortalForm, email_field, name_field, required
 from portal.labels import choices
 from portal.models import (
     AreaOffice,

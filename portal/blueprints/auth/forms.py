@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from portal.forms import PortalForm
 from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import EqualTo
 
 from portal.extensions import LANGUAGES
-from portal.forms import email_field, name_field, new_password_field, required
+from portal.forms import PortalForm, email_field, name_field, new_password_field, required
 
 
 class LoginForm(PortalForm):

@@ -1,8 +1,8 @@
-from portal.forms import PortalForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired
 
 from portal.extensions import LANGUAGES
+from portal.forms import PortalForm
 
 
 class LanguageForm(PortalForm):
