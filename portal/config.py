@@ -33,7 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SECRET_KEY",
         "",
         str,
-        "Signs sessions and CSRF tokens. Required in production; a random one per start otherwise.",
+        "Signs sessions and CSRF tokens. Required in production; in development a random key is kept in `instance/secret_key`.",
     ),
     Setting(
         "DATABASE_URL",
@@ -138,6 +138,15 @@ class ConfigurationError(RuntimeError):
     """A production deployment was started with an unsafe or missing setting."""
 
 
+def _development_secret(instance_path: Path) -> str:
+    """A random key kept in ``instance/``, so a restart does not log everyone out."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def build_flask_config(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     """Translate portal settings to the Flask and extension configuration keys."""
     production = settings["ENV"] == "production"
@@ -145,7 +154,7 @@ def build_flask_config(settings: dict[str, Any], instance_path: Path) -> dict[st
     if not secret:
         if production:
             raise ConfigurationError("PORTAL_SECRET_KEY must be set in production")
-        secret = secrets.token_hex(32)
+        secret = _development_secret(instance_path)
     database_url = settings["DATABASE_URL"] or f"sqlite:///{instance_path / 'portal.db'}"
     if production and database_url.startswith("sqlite"):
         raise ConfigurationError("PORTAL_DATABASE_URL must point to PostgreSQL in production")
