@@ -1,0 +1,59 @@
+"""The operator commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal import create_app, db, migrate
+from portal.models import Role, User
+from tests.conftest import app_settings
+
+
+def test_seed_demo_if_empty_leaves_a_populated_database_alone(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "demo data not loaded" in result.output
+
+
+def test_demo_logins_are_printed(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "demo-logins"])
+    assert "caseworker.ost@example.org" in result.output
+    assert "demo-password-1" in result.output
+
+
+def test_create_admin(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: "en lang adgangskode til admin")
+    result = app.test_cli_runner().invoke(
+        args=["portal", "create-admin", "--email", "Root@Example.org", "--name", "Rita Root"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "root@example.org"))
+        assert user is not None and user.roles == {Role.ADMIN}
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: "kort")
+    short = app.test_cli_runner().invoke(
+        args=["portal", "create-admin", "--email", "b@example.org", "--name", "B"]
+    )
+    assert short.exit_code != 0
+    assert "mindst 12 tegn" in short.output
+
+
+def test_make_run_sequence_on_an_empty_database(new_database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What `make run` does: migrate, load demo data once, and a second start changes nothing."""
+    database = new_database()
+    app = create_app(app_settings(database.url, tmp_path))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["portal", "migrate"]).exit_code == 0
+    first = runner.invoke(args=["portal", "seed-demo", "--if-empty"])
+    assert "Demo data loaded" in first.output, first.output
+    second = runner.invoke(args=["portal", "seed-demo", "--if-empty"])
+    assert "not loaded" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 11
+    assert runner.invoke(args=["portal", "audit-verify"]).exit_code == 0
+    app.extensions["portal_db"].engine.dispose()
+    migrate.downgrade(database.url, "base")
