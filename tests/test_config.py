@@ -16,7 +16,9 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 
 
 def test_settings_come_from_the_environment() -> None:
-    settings = load_settings({"PORTAL_SMTP_PORT": "2525", "PORTAL_SMTP_STARTTLS": "false", "PORTAL_PORTAL_NAME": ""})
+    settings = load_settings(
+        {"PORTAL_SMTP_PORT": "2525", "PORTAL_SMTP_STARTTLS": "false", "PORTAL_PORTAL_NAME": ""}
+    )
     assert settings["SMTP_PORT"] == 2525
     assert settings["SMTP_STARTTLS"] is False
     assert settings["PORTAL_NAME"] == "Partnerportalen"  # empty means the default
