@@ -217,3 +217,18 @@ print(json.dumps(codes))
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert results[0] == [401, 401, 401]
     assert results[1] == [401, 401, 429]
+
+
+def test_too_large_request_gets_the_413_page(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    response = client.post("/glemt-adgangskode", data={"email": "x" * 4096})
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "Filen er for stor" in html
+    assert "20 MB" in html  # the configured limit, in the user's words
+
+
+def test_forbidden_page_explains(login_as: Any) -> None:
+    response = login_as("ngo_a_admin").get("/admin/brugere")
+    assert response.status_code == 403
+    assert "Du har ikke adgang til siden" in response.get_data(as_text=True)
