@@ -29,6 +29,12 @@ def _options(model: Any, label_attr: str = "name") -> list[tuple[str, Any]]:
     return [NONE_CHOICE, *((str(row.id), getattr(row, label_attr)) for row in rows)]
 
 
+class _InviteeFields:
+    # Declared before RoleScopeForm so WTForms puts these fields first in InviteForm.
+    name = name_field(_l("Navn"))
+    email = email_field()
+
+
 class RoleScopeForm(PortalForm):
     """A role and, depending on the role, the organisation, area office or institution."""
 
@@ -77,9 +83,8 @@ class RoleScopeForm(PortalForm):
         return {needed: uuid.UUID(getattr(self, needed).data)} if needed else {}
 
 
-class InviteForm(RoleScopeForm):
-    email = email_field()
-    name = name_field(_l("Navn"))
+class InviteForm(_InviteeFields, RoleScopeForm):
+    """Whom to invite, then the role; the error summary follows this order."""
 
 
 class UserSearchForm(PortalForm):
