@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import g, has_request_context, request
@@ -125,29 +124,28 @@ def verify_chain(session: Session, batch: int = 1000) -> VerifyResult:
     """Walk the chain in id order and report the first row whose hash or link is wrong."""
     expected_prev = GENESIS_HASH
     checked = 0
-    rows = session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
-    )
-    for entry in rows:
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(
-                False,
-                checked,
-                entry.id,
-                "previous hash does not match (a row before it was changed or removed)",
-            )
-        if compute_hash(entry) != entry.entry_hash:
-            return VerifyResult(
-                False, checked, entry.id, "content does not match its hash (the row was changed)"
-            )
-        expected_prev = entry.entry_hash
-        checked += 1
+    query = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch)
+    # The context closes the server-side cursor also when we stop at a broken row.
+    with session.scalars(query) as rows:
+        for entry in rows:
+            if entry.prev_hash != expected_prev:
+                return VerifyResult(
+                    False,
+                    checked,
+                    entry.id,
+                    "previous hash does not match (a row before it was changed or removed)",
+                )
+            if compute_hash(entry) != entry.entry_hash:
+                return VerifyResult(
+                    False,
+                    checked,
+                    entry.id,
+                    "content does not match its hash (the row was changed)",
+                )
+            expected_prev = entry.entry_hash
+            checked += 1
     return VerifyResult(True, checked)
 
 
 def last_entries(session: Session, limit: int = 10) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
-
-
-def occurred_local(entry: AuditEntry) -> datetime:
-    return entry.occurred_at

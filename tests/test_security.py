@@ -219,7 +219,9 @@ print(json.dumps(codes))
     assert results[1] == [401, 401, 429]
 
 
-def test_too_large_request_gets_the_413_page(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_large_request_gets_the_413_page(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
     response = client.post("/glemt-adgangskode", data={"email": "x" * 4096})
     assert response.status_code == 413
