@@ -34,7 +34,7 @@ def external_url(endpoint: str, **values: Any) -> str:
     return current_app.config["PORTAL"]["BASE_URL"].rstrip("/") + path
 
 
-def render(template: str, language: str, **context: Any) -> OutgoingMail:
+def render(template: str, language: str, to: str = "", **context: Any) -> OutgoingMail:
     """Render ``mail/<template>.txt`` in the recipient's language.
 
     The template sets ``subject`` with ``{% set subject = _("...") %}``; the rest is the body.
@@ -50,12 +50,11 @@ def render(template: str, language: str, **context: Any) -> OutgoingMail:
         )
         body = str(module).strip() + "\n"
         subject = str(getattr(module, "subject", "")).strip()
-    return OutgoingMail(to=context.get("to", ""), subject=subject, body=body)
+    return OutgoingMail(to=to, subject=subject, body=body)
 
 
 def send_template(to: str, template: str, *, language: str = "da", **context: Any) -> None:
-    message = render(template, language, **context)
-    queue(OutgoingMail(to=to, subject=message.subject, body=message.body))
+    queue(render(template, language, to, **context))
 
 
 def queue(message: OutgoingMail) -> None:

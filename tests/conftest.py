@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,12 @@ def app(database: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -> Ite
     app.extensions["portal_db"].engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Roll back everything a test did, if it used the app's database."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    app: Flask = request.getfixturevalue("app")
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Run the app on one connection inside a transaction that is rolled back at the end.
+
+    The app's commits become savepoints, so it behaves as usual within the block.
+    """
     database = app.extensions["portal_db"]
     connection = database.engine.connect()
     transaction = connection.begin()
@@ -135,6 +135,16 @@ def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
         database.sessionmaker = original
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Roll back everything a test did, if it used the app's database."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    with rolled_back(request.getfixturevalue("app")):
+        yield
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 from werkzeug.wrappers import Response
 
 from portal import create_app, mail
-from tests.conftest import app_settings
+from tests.conftest import app_settings, rolled_back
 from tests.databases import TestDatabase
 
 BASE_URL = "http://127.0.0.1:5000"
@@ -94,20 +93,11 @@ def smtp_app(
             BASE_URL=BASE_URL,
         )
     )
-    portal_db = smtp_app.extensions["portal_db"]
-    connection = portal_db.engine.connect()
-    transaction = connection.begin()
-    original = portal_db.sessionmaker
-    portal_db.sessionmaker = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
     try:
-        yield smtp_app
+        with rolled_back(smtp_app):
+            yield smtp_app
     finally:
-        portal_db.sessionmaker = original
-        transaction.rollback()
-        connection.close()
-        portal_db.engine.dispose()
+        smtp_app.extensions["portal_db"].engine.dispose()
 
 
 def _flashes(client: Any) -> list[tuple[str, str]]:

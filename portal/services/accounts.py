@@ -343,7 +343,7 @@ def invite(
         language="da",
         name=token.name,
         inviter=invited_by.name,
-        role=role.value,
+        role=role,
         days=days,
         link=mail.external_url("auth.accept_invitation", token=raw),
     )
