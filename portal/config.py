@@ -105,7 +105,42 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("INVITATION_DAYS", 14, int, "Days an invitation link is valid."),
     Setting("PASSWORD_RESET_MINUTES", 60, int, "Minutes a password-reset link is valid."),
-    Setting("MAX_UPLOAD_MB", 20, int, "Largest accepted request body in MB (413 above)."),
+    Setting(
+        "MAX_UPLOAD_MB", 20, int, "Largest accepted upload (and request body) in MB; 413 above."
+    ),
+    Setting("STORAGE", "local", str, "Where documents are kept: `local` (a folder) or `s3`."),
+    Setting("STORAGE_PATH", "", str, "Folder for `local` storage. Default: `instance/files`."),
+    Setting(
+        "S3_ENDPOINT_URL",
+        "",
+        str,
+        "S3 endpoint, e.g. `http://127.0.0.1:8333` (SeaweedFS, MinIO); empty for AWS.",
+    ),
+    Setting("S3_REGION", "eu-north-1", str, "S3 region."),
+    Setting("S3_BUCKET", "partnerportalen", str, "S3 bucket for documents (created if missing)."),
+    Setting("S3_ACCESS_KEY_ID", "", str, "S3 access key."),
+    Setting("S3_SECRET_ACCESS_KEY", "", str, "S3 secret key."),
+    Setting(
+        "S3_SERVER_SIDE_ENCRYPTION",
+        "",
+        str,
+        "`AES256` or `aws:kms` to ask the store to encrypt at rest; empty: off.",
+    ),
+    Setting(
+        "S3_PRESIGN_SECONDS", 30, int, "Lifetime of presigned download links (under a minute)."
+    ),
+    Setting(
+        "DOWNLOAD_MODE",
+        "stream",
+        str,
+        "`stream` documents through the app, or `presign` to redirect to a short-lived S3 link.",
+    ),
+    Setting(
+        "OIDC_PROVIDERS",
+        "[]",
+        str,
+        'OpenID Connect providers as a JSON list; see "Login with OpenID Connect" below.',
+    ),
     Setting("LOG_LEVEL", "INFO", str, "Python log level."),
     Setting(
         "DKFDS_DIST",

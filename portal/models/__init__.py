@@ -9,6 +9,8 @@ from portal.models.accounts import (
     User,
 )
 from portal.models.audit import AuditEntry
+from portal.models.documents import Document, OwnerType
+from portal.models.identities import ExternalIdentity
 from portal.models.organisations import Organisation, OrganisationState
 from portal.models.reference import (
     AreaOffice,
@@ -22,12 +24,15 @@ __all__ = [
     "AccountToken",
     "AreaOffice",
     "AuditEntry",
+    "Document",
+    "ExternalIdentity",
     "Institution",
     "InstitutionKind",
     "LoginSession",
     "Municipality",
     "Organisation",
     "OrganisationState",
+    "OwnerType",
     "Role",
     "RoleAssignment",
     "SecurityLevel",
