@@ -42,10 +42,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from portal import storage
     from portal.auth import session as auth_session
     from portal.extensions import babel, csrf, limiter, select_locale
 
     db.init_app(app)
+    storage.init_app(app)
     csrf.init_app(app)
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -57,11 +59,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.documents import bp as documents_bp
     from portal.blueprints.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(documents_bp)
 
 
 def _register_assets(app: Flask) -> None:

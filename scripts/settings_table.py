@@ -21,7 +21,9 @@ def table() -> str:
 def main() -> None:
     text = README.read_text(encoding="utf-8")
     pattern = re.compile(r"(<!-- settings:start[^>]*-->\n).*?(<!-- settings:end -->)", re.S)
-    README.write_text(pattern.sub(lambda m: m.group(1) + table() + "\n" + m.group(2), text), encoding="utf-8")
+    README.write_text(
+        pattern.sub(lambda m: m.group(1) + table() + "\n" + m.group(2), text), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

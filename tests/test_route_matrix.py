@@ -18,7 +18,16 @@ from sqlalchemy import select
 
 from portal import db
 from portal.auth.permissions import access_of
-from portal.models import AccountToken, AreaOffice, Institution, Municipality, TokenPurpose, User
+from portal.models import (
+    AccountToken,
+    AreaOffice,
+    Document,
+    Institution,
+    Municipality,
+    Organisation,
+    TokenPurpose,
+    User,
+)
 from tests.roles import ALL_ROLES, ANONYMOUS
 
 LOGIN_REDIRECT = 302
@@ -50,6 +59,28 @@ def only(roles: set[str], status: int) -> dict[str, int]:
 
 
 ADMIN = {"admin"}
+# Who may see organisation A (area Øst) and its documents; everyone else gets 404.
+SEES_ORG_A = {"ngo_a_admin", "ngo_a_member", "caseworker_ost", "grant_officer", "dpo", "admin"}
+UPLOADS_FOR_ORG_A = {"ngo_a_admin", "ngo_a_member"}
+
+
+def tenant(
+    sees: set[str],
+    status: int,
+    *,
+    others_seeing: int | None = None,
+    uploads: set[str] | None = None,
+) -> dict[str, int]:
+    """Another tenant's record is a 404; those who see it but may not act get ``others_seeing``."""
+    expected = {ANONYMOUS: LOGIN_REDIRECT}
+    for role in LOGGED_IN:
+        if role not in sees:
+            expected[role] = 404
+        elif uploads is not None and role not in uploads:
+            expected[role] = others_seeing if others_seeing is not None else status
+        else:
+            expected[role] = status
+    return expected
 
 
 def fixed(path: str) -> Callable[[dict[str, Any]], str]:
@@ -82,6 +113,22 @@ ROUTES: list[Route] = [
     Route("GET", "auth.profile", fixed("/profil"), logged_in(200)),
     Route("POST", "auth.change_password", fixed("/profil/adgangskode"), logged_in(400)),
     Route("POST", "auth.preferences", fixed("/profil/indstillinger"), logged_in(400)),
+    # documents of organisation A
+    Route(
+        "GET",
+        "documents.organisation_documents",
+        lambda w: f"/organisationer/{w['org_a']}/dokumenter",
+        tenant(SEES_ORG_A, 200),
+    ),
+    Route(
+        "POST",
+        "documents.organisation_upload",
+        lambda w: f"/organisationer/{w['org_a']}/dokumenter",
+        tenant(SEES_ORG_A, 400, others_seeing=403, uploads=UPLOADS_FOR_ORG_A),
+    ),
+    Route(
+        "GET", "documents.download", lambda w: f"/dokumenter/{w['doc_a']}", tenant(SEES_ORG_A, 200)
+    ),
     # admin: users and invitations
     Route("GET", "admin.users", fixed("/admin/brugere"), only(ADMIN, 200)),
     Route("GET", "admin.users_csv", fixed("/admin/brugere.csv"), only(ADMIN, 200)),
@@ -168,6 +215,14 @@ def world(app: Flask) -> dict[str, Any]:
                 select(Municipality.id).where(Municipality.name == "København")
             ),
             "office": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "ost")),
+            "org_a": db.session.scalar(
+                select(Organisation.id).where(Organisation.name == "Foreningen Nyt Netværk")
+            ),
+            "doc_a": db.session.scalar(
+                select(Document.id)
+                .join(Organisation, Organisation.id == Document.owner_id)
+                .where(Organisation.name == "Foreningen Nyt Netværk")
+            ),
         }
 
 

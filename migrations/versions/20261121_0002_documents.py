@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("purpose", sa.String(length=40), nullable=False),
         sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.String(length=300), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),

@@ -20,7 +20,7 @@ from flask_login import login_required as _flask_login_required
 from sqlalchemy import Select, select
 
 from portal import audit, db
-from portal.models import Institution, Organisation, Role, User
+from portal.models import Document, Institution, Organisation, OwnerType, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,6 +103,29 @@ def can_view_institution(user: User, institution: Institution) -> Decision:
     return Decision(False, "institution outside the user's area office and institutions")
 
 
+def can_upload_for_organisation(user: User, organisation: Organisation) -> Decision:
+    """Staff of the organisation add its documents; the service only reads them."""
+    if organisation.id in user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER):
+        return ALLOW
+    return Decision(False, "only the organisation's own staff upload its documents")
+
+
+def can_view_document(user: User, document: Document) -> Decision:
+    """A document is visible exactly to those who may see what it belongs to."""
+    if document.owner_type == OwnerType.ORGANISATION:
+        organisation = db.session.get(Organisation, document.owner_id)
+        return (
+            can_view_organisation(user, organisation)
+            if organisation
+            else Decision(False, "owner gone")
+        )
+    if document.owner_type == OwnerType.USER:
+        if document.owner_id == user.id or user.has_role(Role.ADMIN, Role.DPO):
+            return ALLOW
+        return Decision(False, "another person's document")
+    return Decision(False, f"no rule for documents of {document.owner_type}")
+
+
 def visible_organisations(user: User) -> Select[tuple[Organisation]]:
     """A query for exactly the organisations this user may see."""
     query = select(Organisation)
@@ -138,6 +161,10 @@ def _load_or_404(model: type[Any], raw_id: object, check: Callable[[User, Any], 
 
 def get_organisation_or_404(organisation_id: object) -> Organisation:
     return _load_or_404(Organisation, organisation_id, can_view_organisation)
+
+
+def get_document_or_404(document_id: object) -> Document:
+    return _load_or_404(Document, document_id, can_view_document)
 
 
 def get_institution_or_404(institution_id: object) -> Institution:

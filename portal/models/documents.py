@@ -39,6 +39,7 @@ class Document(UUIDPrimaryKey, Base):
     owner_id: Mapped[uuid.UUID]
     purpose: Mapped[str] = mapped_column(String(40))
     original_name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(String(300), default="")
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -5,24 +5,28 @@ Only `flask portal seed-demo` calls this; no migration ever creates accounts.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal import db
 from portal.db import utcnow
 from portal.models import (
     AccountToken,
     AreaOffice,
+    Document,
     Institution,
     Municipality,
     Organisation,
     OrganisationState,
+    OwnerType,
     Role,
     User,
 )
-from portal.services import accounts
+from portal.services import accounts, documents
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published in the README on purpose
 
@@ -145,6 +149,7 @@ def seed_demo() -> list[DemoAccount]:
         accounts.grant_role(user, account.role, **scope)  # type: ignore[arg-type]
     ngo_admin = accounts.find_user_by_email("ngo-a.admin@example.org")
     assert ngo_admin is not None
+    _demo_documents(organisations["A"], ngo_admin)
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()
@@ -157,6 +162,30 @@ def seed_demo() -> list[DemoAccount]:
             organisation_id=organisations["A"].id,
         )
     return list(DEMO_ACCOUNTS)
+
+
+# The smallest PDF a viewer opens: one empty A4 page.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_documents(organisation: Organisation, uploaded_by: User) -> None:
+    exists = db.session.scalar(
+        select(Document.id).where(Document.owner_id == organisation.id).limit(1)
+    )
+    if exists is None:
+        documents.store(
+            FileStorage(stream=io.BytesIO(DEMO_PDF), filename="Vedtægter 2025.pdf"),
+            owner_type=OwnerType.ORGANISATION,
+            owner_id=organisation.id,
+            purpose="statutes",
+            uploaded_by=uploaded_by,
+            description="Vedtaget på den stiftende generalforsamling",
+        )
 
 
 def _has_pending_invitation() -> bool:

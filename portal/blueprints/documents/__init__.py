@@ -1,0 +1,3 @@
+from portal.blueprints.documents.routes import bp
+
+__all__ = ["bp"]
