@@ -198,3 +198,37 @@ def test_session_expiry_is_announced_before_logout(
         page.goto(f"{server.url}/overblik")
         expect(page).to_have_url(re.compile(r"/overblik$"))
         page.context.close()
+
+
+def test_ngo_uploads_a_document_and_sees_it(
+    browser: Browser,
+    live_server: LiveServer,
+    check_accessibility: Callable[[Page, str], None],
+    tmp_path: Any,
+) -> None:
+    from portal.services.demo import DEMO_PDF
+
+    page = log_in(browser, live_server, "ngo-a.admin@example.org", viewport=PHONE)
+    page.get_by_role("link", name="Dokumenter").first.click()
+    expect(page.locator("h1")).to_have_text("Dokumenter")
+    expect(page.locator("main")).to_contain_text("Vedtægter 2025.pdf")
+    check_accessibility(page, "documents page")
+
+    page.get_by_role("button", name="Upload").click()  # nothing chosen: errors, in Danish
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Vælg, hvad dokumentet er.")
+    check_accessibility(page, "documents page with errors")
+
+    report = tmp_path / "Årsrapport 2025.pdf"
+    report.write_bytes(DEMO_PDF)
+    page.get_by_label("Hvad er dokumentet?").select_option("annual_report")
+    page.get_by_label("Kort beskrivelse").fill("Godkendt på generalforsamlingen")
+    page.get_by_label("Fil").set_input_files(str(report))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("main")).to_contain_text("Dokumentet er gemt.")
+    expect(page.get_by_role("link", name="Årsrapport 2025.pdf")).to_be_visible()
+    screenshot(page, "documents-phone")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Årsrapport 2025.pdf").click()
+    assert download.value.suggested_filename == "Årsrapport 2025.pdf"
+    page.context.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
@@ -20,7 +20,7 @@ class UploadForm(PortalForm):
         validators=[Optional(), Length(max=300, message=_l("Skriv højst 300 tegn."))],
         description=_l("Fx \u201dVedtægter vedtaget på generalforsamlingen 2025\u201d."),
     )
-    file = FileField(_l("Fil"))
+    file = FileField(_l("Fil"), validators=[FileRequired(message=_l("Vælg en fil."))])
 
     def __init__(self, *args: Any, max_mb: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
