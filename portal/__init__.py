@@ -43,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal import storage
+    from portal.auth import oidc
     from portal.auth import session as auth_session
     from portal.extensions import babel, csrf, limiter, select_locale
 
@@ -54,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     auth_session.init_app(app)
+    oidc.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -113,6 +113,10 @@ ROUTES: list[Route] = [
     Route("GET", "auth.profile", fixed("/profil"), logged_in(200)),
     Route("POST", "auth.change_password", fixed("/profil/adgangskode"), logged_in(400)),
     Route("POST", "auth.preferences", fixed("/profil/indstillinger"), logged_in(400)),
+    # OpenID Connect: the default app has no providers, so every provider name is unknown
+    Route("GET", "auth.oidc_login", fixed("/log-ind/ukendt"), everyone(404)),
+    Route("GET", "auth.oidc_callback", fixed("/log-ind/ukendt/callback"), everyone(404)),
+    Route("GET", "auth.oidc_identity_confirmed", fixed("/identitet/bekraeftet"), everyone(302)),
     # documents of organisation A
     Route(
         "GET",
