@@ -61,13 +61,21 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.cases import bp as cases_bp
+    from portal.blueprints.directory import bp as directory_bp
     from portal.blueprints.documents import bp as documents_bp
     from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.onboarding import bp as onboarding_bp
+    from portal.blueprints.organisations import bp as organisations_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(onboarding_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(directory_bp)
 
 
 def _register_assets(app: Flask) -> None:

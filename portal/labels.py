@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import InstitutionKind, OrganisationState, Role
+from portal.models import EffortKind, InstitutionKind, OrganisationScope, OrganisationState, Role
 
 LABELS: dict[enum.Enum, Any] = {
     Role.NGO_ADMIN: _l("Administrator i organisation"),
@@ -31,6 +31,16 @@ LABELS: dict[enum.Enum, Any] = {
     OrganisationState.APPROVED: _l("Godkendt"),
     OrganisationState.REJECTED: _l("Afvist"),
     OrganisationState.SUSPENDED: _l("Suspenderet"),
+    OrganisationScope.LOCAL: _l("Lokal"),
+    OrganisationScope.NATIONAL: _l("Landsdækkende"),
+    EffortKind.VISITING_FRIEND: _l("Besøgsven"),
+    EffortKind.MENTOR: _l("Mentor"),
+    EffortKind.TEACHING: _l("Undervisning"),
+    EffortKind.LEISURE: _l("Fritidsaktiviteter"),
+    EffortKind.NETWORK: _l("Netværk"),
+    EffortKind.DEBT_COUNSELLING: _l("Gældsrådgivning"),
+    EffortKind.RELATIVES: _l("Aktiviteter for pårørende"),
+    EffortKind.OTHER: _l("Andet"),
 }
 
 STATE_TAGS = {

@@ -7,15 +7,16 @@ here fails ``test_every_route_is_in_the_matrix``; a view without a permission de
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
+import tests.matrix
 from portal import db
 from portal.auth.permissions import access_of
 from portal.models import (
@@ -28,66 +29,22 @@ from portal.models import (
     TokenPurpose,
     User,
 )
+from tests.matrix import (
+    ADMIN,
+    LOGIN_REDIRECT,
+    SEES_ORG_A,
+    UPLOADS_FOR_ORG_A,
+    Route,
+    anonymous_only,
+    everyone,
+    fixed,
+    logged_in,
+    only,
+    tenant,
+)
 from tests.roles import ALL_ROLES, ANONYMOUS
 
-LOGIN_REDIRECT = 302
-LOGGED_IN = [role for role in ALL_ROLES if role != ANONYMOUS]
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    endpoint: str
-    url: Callable[[dict[str, Any]], str]
-    expected: dict[str, int]
-
-
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ALL_ROLES, status)
-
-
-def logged_in(status: int) -> dict[str, int]:
-    return {ANONYMOUS: LOGIN_REDIRECT, **dict.fromkeys(LOGGED_IN, status)}
-
-
-def anonymous_only(anon_status: int, others: int = 302) -> dict[str, int]:
-    return {ANONYMOUS: anon_status, **dict.fromkeys(LOGGED_IN, others)}
-
-
-def only(roles: set[str], status: int) -> dict[str, int]:
-    return {ANONYMOUS: LOGIN_REDIRECT, **{r: status if r in roles else 403 for r in LOGGED_IN}}
-
-
-ADMIN = {"admin"}
-# Who may see organisation A (area Øst) and its documents; everyone else gets 404.
-SEES_ORG_A = {"ngo_a_admin", "ngo_a_member", "caseworker_ost", "grant_officer", "dpo", "admin"}
-UPLOADS_FOR_ORG_A = {"ngo_a_admin", "ngo_a_member"}
-
-
-def tenant(
-    sees: set[str],
-    status: int,
-    *,
-    others_seeing: int | None = None,
-    uploads: set[str] | None = None,
-) -> dict[str, int]:
-    """Another tenant's record is a 404; those who see it but may not act get ``others_seeing``."""
-    expected = {ANONYMOUS: LOGIN_REDIRECT}
-    for role in LOGGED_IN:
-        if role not in sees:
-            expected[role] = 404
-        elif uploads is not None and role not in uploads:
-            expected[role] = others_seeing if others_seeing is not None else status
-        else:
-            expected[role] = status
-    return expected
-
-
-def fixed(path: str) -> Callable[[dict[str, Any]], str]:
-    return lambda _world: path
-
-
-ROUTES: list[Route] = [
+CORE_ROUTES: list[Route] = [
     # public pages and assets
     Route("GET", "main.index", fixed("/"), anonymous_only(200)),
     Route("GET", "main.contact", fixed("/kontakt"), everyone(200)),
@@ -203,31 +160,46 @@ ROUTES: list[Route] = [
 ]
 
 
+AREA_MODULES = [
+    importlib.import_module(f"tests.matrix.{info.name}")
+    for info in pkgutil.iter_modules(tests.matrix.__path__)
+]
+ROUTES: list[Route] = CORE_ROUTES + [route for module in AREA_MODULES for route in module.ROUTES]
+
+
 @pytest.fixture
 def world(app: Flask) -> dict[str, Any]:
-    """Ids of real objects for the URLs."""
+    """Ids of real objects for the URLs (each area module may add its own)."""
     with app.app_context():
-        return {
-            "user": db.session.scalar(select(User.id).where(User.email == "volunteer@example.org")),
-            "invitation": db.session.scalar(
-                select(AccountToken.id).where(AccountToken.purpose == TokenPurpose.INVITATION)
-            ),
-            "institution": db.session.scalar(
-                select(Institution.id).where(Institution.name == "Storstrøm Fængsel")
-            ),
-            "municipality": db.session.scalar(
-                select(Municipality.id).where(Municipality.name == "København")
-            ),
-            "office": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "ost")),
-            "org_a": db.session.scalar(
-                select(Organisation.id).where(Organisation.name == "Foreningen Nyt Netværk")
-            ),
-            "doc_a": db.session.scalar(
-                select(Document.id)
-                .join(Organisation, Organisation.id == Document.owner_id)
-                .where(Organisation.name == "Foreningen Nyt Netværk")
-            ),
-        }
+        ids = _core_world()
+        for module in AREA_MODULES:
+            if hasattr(module, "world"):
+                ids.update(module.world(db.session))
+        return ids
+
+
+def _core_world() -> dict[str, Any]:
+    return {
+        "user": db.session.scalar(select(User.id).where(User.email == "volunteer@example.org")),
+        "invitation": db.session.scalar(
+            select(AccountToken.id).where(AccountToken.purpose == TokenPurpose.INVITATION)
+        ),
+        "institution": db.session.scalar(
+            select(Institution.id).where(Institution.name == "Storstrøm Fængsel")
+        ),
+        "municipality": db.session.scalar(
+            select(Municipality.id).where(Municipality.name == "København")
+        ),
+        "office": db.session.scalar(select(AreaOffice.id).where(AreaOffice.code == "ost")),
+        "org_a": db.session.scalar(
+            select(Organisation.id).where(Organisation.name == "Foreningen Nyt Netværk")
+        ),
+        "doc_a": db.session.scalar(
+            select(Document.id)
+            .join(Organisation, Organisation.id == Document.owner_id)
+            .where(Organisation.name == "Foreningen Nyt Netværk")
+        ),
+    }
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:

@@ -20,7 +20,15 @@ from flask_login import login_required as _flask_login_required
 from sqlalchemy import Select, select
 
 from portal import audit, db
-from portal.models import Document, Institution, Organisation, OwnerType, Role, User
+from portal.models import (
+    Document,
+    Institution,
+    Organisation,
+    OrganisationState,
+    OwnerType,
+    Role,
+    User,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,12 +91,17 @@ ALLOW = Decision(True)
 
 
 def can_view_organisation(user: User, organisation: Organisation) -> Decision:
-    if user.has_role(Role.ADMIN, Role.DPO, Role.GRANT_OFFICER):
-        return ALLOW
-    if organisation.area_office_id in user.scopes(Role.CASEWORKER):
+    if user.has_role(Role.ADMIN, Role.DPO) or (
+        user.has_role(Role.GRANT_OFFICER) and organisation.state != OrganisationState.DRAFT
+    ):
         return ALLOW
     members = (Role.NGO_ADMIN, Role.NGO_MEMBER)
     if any(organisation.id in user.scopes(role) for role in members):
+        return ALLOW
+    if organisation.state == OrganisationState.DRAFT:
+        # A draft is the applicant's own until it is sent.
+        return Decision(False, "a draft is visible only to the organisation")
+    if organisation.area_office_id in user.scopes(Role.CASEWORKER):
         return ALLOW
     return Decision(False, "organisation outside the user's organisations and area office")
 
@@ -129,11 +142,14 @@ def can_view_document(user: User, document: Document) -> Decision:
 def visible_organisations(user: User) -> Select[tuple[Organisation]]:
     """A query for exactly the organisations this user may see."""
     query = select(Organisation)
-    if user.has_role(Role.ADMIN, Role.DPO, Role.GRANT_OFFICER):
+    if user.has_role(Role.ADMIN, Role.DPO):
         return query
-    areas = user.scopes(Role.CASEWORKER)
-    own = user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER)
-    return query.where(Organisation.area_office_id.in_(areas) | Organisation.id.in_(own))
+    own = Organisation.id.in_(user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER))
+    sent = Organisation.state != OrganisationState.DRAFT
+    if user.has_role(Role.GRANT_OFFICER):
+        return query.where(own | sent)
+    areas = Organisation.area_office_id.in_(user.scopes(Role.CASEWORKER))
+    return query.where(own | (areas & sent))
 
 
 def _parse_id(raw: object) -> uuid.UUID:

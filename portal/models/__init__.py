@@ -11,7 +11,18 @@ from portal.models.accounts import (
 from portal.models.audit import AuditEntry
 from portal.models.documents import Document, OwnerType
 from portal.models.identities import ExternalIdentity
-from portal.models.organisations import Organisation, OrganisationState
+from portal.models.organisations import (
+    ACTIVE_STATES,
+    EffortKind,
+    EventKind,
+    Organisation,
+    OrganisationEvent,
+    OrganisationScope,
+    OrganisationState,
+    TermsAcceptance,
+    TermsKind,
+    TermsVersion,
+)
 from portal.models.reference import (
     AreaOffice,
     Institution,
@@ -21,21 +32,29 @@ from portal.models.reference import (
 )
 
 __all__ = [
+    "ACTIVE_STATES",
     "AccountToken",
     "AreaOffice",
     "AuditEntry",
     "Document",
+    "EffortKind",
+    "EventKind",
     "ExternalIdentity",
     "Institution",
     "InstitutionKind",
     "LoginSession",
     "Municipality",
     "Organisation",
+    "OrganisationEvent",
+    "OrganisationScope",
     "OrganisationState",
     "OwnerType",
     "Role",
     "RoleAssignment",
     "SecurityLevel",
+    "TermsAcceptance",
+    "TermsKind",
+    "TermsVersion",
     "TokenPurpose",
     "User",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -18,15 +18,19 @@ from portal.models import (
     AccountToken,
     AreaOffice,
     Document,
+    EffortKind,
+    EventKind,
     Institution,
     Municipality,
     Organisation,
+    OrganisationEvent,
     OrganisationState,
     OwnerType,
     Role,
+    TermsAcceptance,
     User,
 )
-from portal.services import accounts, documents
+from portal.services import accounts, documents, onboarding
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - published in the README on purpose
 
@@ -92,40 +96,178 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
 )
 
-# key: (name, CVR with a valid modulus-11 check, municipality, state, days waiting)
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    cvr: str  # valid with the modulus-11 check
+    municipality: str
+    state: OrganisationState
+    days_waiting: int
+    address: str
+    postal_code: str
+    city: str
+    purpose: str
+    intent: str
+    efforts: tuple[EffortKind, ...] = ()
+    listed: bool = False
+    institutions: tuple[str, ...] = ()
+    message: str = ""  # the caseworker's request for more information
+
+
 DEMO_ORGANISATIONS = {
-    "A": ("Foreningen Nyt Netværk", "10000009", "København", OrganisationState.APPROVED, 90),
-    "B": ("Vestjyske Besøgsvenner", "20000007", "Aarhus", OrganisationState.APPROVED, 60),
-    "C": ("Gældsrådgivning Sjælland", "30000005", "Roskilde", OrganisationState.SUBMITTED, 6),
-    "D": ("Fynske Mentorer", "40000003", "Odense", OrganisationState.IN_REVIEW, 12),
-    "E": ("Kreativt Fællesskab", "50000001", "Næstved", OrganisationState.MORE_INFORMATION, 20),
+    "A": DemoOrganisation(
+        "Foreningen Nyt Netværk",
+        "10000009",
+        "København",
+        OrganisationState.APPROVED,
+        90,
+        "Nørrebrogade 12",
+        "2200",
+        "København N",
+        "Vi skaber netværk og fællesskab for mennesker, der er på vej ud af kriminalitet.",
+        "Besøgsvenner i arresthuse og netværksgrupper for løsladte.",
+        (EffortKind.VISITING_FRIEND, EffortKind.NETWORK),
+        True,
+        ("Vestre Fængsel", "Storstrøm Fængsel"),
+    ),
+    "B": DemoOrganisation(
+        "Vestjyske Besøgsvenner",
+        "20000007",
+        "Aarhus",
+        OrganisationState.APPROVED,
+        60,
+        "Søndergade 4",
+        "8000",
+        "Aarhus C",
+        "Frivillige besøgsvenner for indsatte i Jylland.",
+        "Besøgsvenner i Østjyllands Fængsel og Enner Mark Fængsel.",
+        (EffortKind.VISITING_FRIEND,),
+        True,
+        ("Østjyllands Fængsel", "Enner Mark Fængsel"),
+    ),
+    "C": DemoOrganisation(
+        "Gældsrådgivning Sjælland",
+        "30000005",
+        "Roskilde",
+        OrganisationState.SUBMITTED,
+        6,
+        "Algade 20",
+        "4000",
+        "Roskilde",
+        "Gratis gældsrådgivning ved frivillige jurister og økonomer.",
+        "Gældsrådgivning for indsatte før løsladelse.",
+        (EffortKind.DEBT_COUNSELLING,),
+    ),
+    "D": DemoOrganisation(
+        "Fynske Mentorer",
+        "40000003",
+        "Odense",
+        OrganisationState.IN_REVIEW,
+        12,
+        "Vestergade 7",
+        "5000",
+        "Odense C",
+        "Mentorforløb for unge, der vil ud af kriminalitet.",
+        "Mentorer for unge i Kriminalforsorgen i Frihed.",
+        (EffortKind.MENTOR,),
+    ),
+    "E": DemoOrganisation(
+        "Kreativt Fællesskab",
+        "50000001",
+        "Næstved",
+        OrganisationState.MORE_INFORMATION,
+        20,
+        "Axeltorv 3",
+        "4700",
+        "Næstved",
+        "Kreative værksteder og fællesskab.",
+        "Kreative værksteder i Næstved Arrest.",
+        (EffortKind.LEISURE,),
+        message="Vil I sende jeres seneste regnskab? Det vedhæftede er fra 2022.",
+    ),
 }
 
 
 def _organisations() -> dict[str, Organisation]:
     created = {}
-    for key, (name, cvr, municipality_name, state, days) in DEMO_ORGANISATIONS.items():
-        existing = db.session.scalar(select(Organisation).where(Organisation.cvr == cvr))
+    for key, demo in DEMO_ORGANISATIONS.items():
+        existing = db.session.scalar(select(Organisation).where(Organisation.cvr == demo.cvr))
         if existing is not None:
             created[key] = existing
             continue
         municipality = db.session.scalar(
-            select(Municipality).where(Municipality.name == municipality_name)
+            select(Municipality).where(Municipality.name == demo.municipality)
         )
         assert municipality is not None, "load the reference data first"
+        submitted = utcnow() - timedelta(days=demo.days_waiting)
         organisation = Organisation(
-            name=name,
-            cvr=cvr,
+            name=demo.name,
+            cvr=demo.cvr,
             municipality_id=municipality.id,
             area_office_id=municipality.area_office_id,
-            state=state,
-            submitted_at=utcnow() - timedelta(days=days),
-            purpose="Demo-organisation til afprøvning af portalen.",
+            state=demo.state,
+            submitted_at=submitted,
+            address=demo.address,
+            postal_code=demo.postal_code,
+            city=demo.city,
+            purpose=demo.purpose,
+            cooperation_intent=demo.intent,
+            effort_kinds=[e.value for e in demo.efforts],
+            directory_listed=demo.listed,
+            directory_summary=demo.purpose if demo.listed else "",
+            directory_how_to_volunteer="Skriv til os, så inviterer vi dig til en introaften."
+            if demo.listed
+            else "",
+            directory_email=f"frivillig@{demo.cvr}.example.org" if demo.listed else "",
+            decided_at=submitted + timedelta(days=14)
+            if demo.state == OrganisationState.APPROVED
+            else None,
+            institutions=list(
+                db.session.scalars(
+                    select(Institution).where(Institution.name.in_(demo.institutions))
+                )
+            ),
         )
         db.session.add(organisation)
+        db.session.flush()
+        _history(organisation, demo, submitted)
         created[key] = organisation
     db.session.flush()
     return created
+
+
+def _history(organisation: Organisation, demo: DemoOrganisation, submitted: datetime) -> None:
+    """A believable case history: sent, and for some taken, asked, approved."""
+    steps = [("submit", "draft", "submitted", "", 0)]
+    if demo.state in (
+        OrganisationState.IN_REVIEW,
+        OrganisationState.MORE_INFORMATION,
+        OrganisationState.APPROVED,
+    ):
+        steps.append(("take", "submitted", "in_review", "", 1))
+    if demo.state == OrganisationState.MORE_INFORMATION:
+        steps.append(("request_information", "in_review", "more_information", demo.message, 2))
+    if demo.state == OrganisationState.APPROVED:
+        steps.append(("approve", "in_review", "approved", "", 14))
+    for action, before, after, text, day in steps:
+        db.session.add(
+            OrganisationEvent(
+                organisation_id=organisation.id,
+                kind=EventKind.TRANSITION,
+                action=action,
+                from_state=before,
+                to_state=after,
+                text=text,
+                created_at=submitted + timedelta(days=day),
+            )
+        )
+    for version in onboarding.current_terms():
+        db.session.add(
+            TermsAcceptance(
+                organisation_id=organisation.id, terms_version_id=version.id, accepted_at=submitted
+            )
+        )
 
 
 def seed_demo() -> list[DemoAccount]:
@@ -149,7 +291,8 @@ def seed_demo() -> list[DemoAccount]:
         accounts.grant_role(user, account.role, **scope)  # type: ignore[arg-type]
     ngo_admin = accounts.find_user_by_email("ngo-a.admin@example.org")
     assert ngo_admin is not None
-    _demo_documents(organisations["A"], ngo_admin)
+    for key, organisation in organisations.items():
+        _demo_documents(organisation, ngo_admin if key == "A" else None)
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()
@@ -173,18 +316,24 @@ DEMO_PDF = (
 )
 
 
-def _demo_documents(organisation: Organisation, uploaded_by: User) -> None:
+def _demo_documents(organisation: Organisation, uploaded_by: User | None) -> None:
+    """Statutes and an annual report for each demo organisation (one small PDF each)."""
     exists = db.session.scalar(
         select(Document.id).where(Document.owner_id == organisation.id).limit(1)
     )
-    if exists is None:
+    if exists is not None:
+        return
+    for purpose, filename, description in (
+        ("statutes", "Vedtægter 2025.pdf", "Vedtaget på den stiftende generalforsamling"),
+        ("annual_report", "Årsregnskab 2024.pdf", ""),
+    ):
         documents.store(
-            FileStorage(stream=io.BytesIO(DEMO_PDF), filename="Vedtægter 2025.pdf"),
+            FileStorage(stream=io.BytesIO(DEMO_PDF), filename=filename),
             owner_type=OwnerType.ORGANISATION,
             owner_id=organisation.id,
-            purpose="statutes",
+            purpose=purpose,
             uploaded_by=uploaded_by,
-            description="Vedtaget på den stiftende generalforsamling",
+            description=description,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,19 @@ from typing import Any
 from sqlalchemy import select
 
 from portal import audit, db
-from portal.models import AreaOffice, Institution, InstitutionKind, Municipality, SecurityLevel
+from portal.models import (
+    AreaOffice,
+    Institution,
+    InstitutionKind,
+    Municipality,
+    SecurityLevel,
+    TermsKind,
+    TermsVersion,
+)
 
-REFERENCE_FILE = Path(__file__).resolve().parent.parent / "data" / "reference.json"
+DATA = Path(__file__).resolve().parent.parent / "data"
+REFERENCE_FILE = DATA / "reference.json"
+TERMS_FILE = DATA / "terms.json"
 
 
 def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
@@ -20,7 +31,13 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
     Safe to run on every deployment: rows are matched on their natural keys (code or name).
     """
     data = json.loads(path.read_text(encoding="utf-8"))
-    created = {"area_offices": 0, "security_levels": 0, "municipalities": 0, "institutions": 0}
+    created = {
+        "area_offices": 0,
+        "security_levels": 0,
+        "municipalities": 0,
+        "institutions": 0,
+        "terms_versions": 0,
+    }
 
     offices = {o.code: o for o in db.session.scalars(select(AreaOffice))}
     for row in data["area_offices"]:
@@ -66,11 +83,37 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
         )
         created["institutions"] += 1
     db.session.flush()
+    created["terms_versions"] = load_terms()
     if any(created.values()):
         audit.record(
             "reference.loaded", object_type="reference", details=created, actor_label="system"
         )
     return created
+
+
+def load_terms(path: Path = TERMS_FILE) -> int:
+    """Add published versions of the terms that the database lacks; never change one."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    existing = {(t.kind.value, t.version) for t in db.session.scalars(select(TermsVersion))}
+    added = 0
+    for row in data["versions"]:
+        if (row["kind"], row["version"]) in existing:
+            continue
+        text = row["text_da"]
+        db.session.add(
+            TermsVersion(
+                kind=TermsKind(row["kind"]),
+                version=row["version"],
+                title_da=row["title_da"],
+                title_en=row["title_en"],
+                text_da=text,
+                text_en=row["text_en"],
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
 
 
 def _changes(obj: Any, values: dict[str, Any]) -> dict[str, list[str]]:

@@ -1,0 +1,3 @@
+from portal.blueprints.cases.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.blueprints.directory.routes import bp
+
+__all__ = ["bp"]

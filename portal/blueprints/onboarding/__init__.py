@@ -1,0 +1,3 @@
+from portal.blueprints.onboarding.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.blueprints.organisations.routes import bp
+
+__all__ = ["bp"]
