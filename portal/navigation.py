@@ -28,6 +28,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("main.dashboard", _l("Overblik")),
+    NavEntry("cases.queue", _l("Sager"), frozenset({Role.CASEWORKER}), "cases."),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(
         "admin.institutions", _l("Institutioner"), frozenset({Role.ADMIN}), "admin.institution"

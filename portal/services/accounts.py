@@ -20,7 +20,15 @@ from sqlalchemy import func, select, update
 
 from portal import audit, db, mail
 from portal.db import utcnow
-from portal.models import AccountToken, LoginSession, Role, RoleAssignment, TokenPurpose, User
+from portal.models import (
+    AccountToken,
+    LoginSession,
+    Organisation,
+    Role,
+    RoleAssignment,
+    TokenPurpose,
+    User,
+)
 
 # argon2id with the library's defaults (RFC 9106 "second recommended" parameters).
 _hasher = PasswordHasher()
@@ -337,9 +345,11 @@ def invite(
         object_id=token.id,
         details={"role": role.value, "email": token.email},
     )
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     mail.send_template(
         token.email,
         "invitation",
+        organisation=organisation.name if organisation else "",
         language="da",
         name=token.name,
         inviter=invited_by.name,

@@ -27,6 +27,7 @@ from portal.models import (
     OrganisationState,
     OwnerType,
     Role,
+    RoleAssignment,
     TermsAcceptance,
     User,
 )
@@ -229,6 +230,14 @@ def _organisations() -> dict[str, Organisation]:
                 )
             ),
         )
+        if demo.state in (OrganisationState.IN_REVIEW, OrganisationState.MORE_INFORMATION):
+            # The case was taken by a caseworker of its office.
+            organisation.handled_by_id = db.session.scalar(
+                select(User.id)
+                .join(RoleAssignment, RoleAssignment.user_id == User.id)
+                .where(RoleAssignment.area_office_id == municipality.area_office_id)
+                .limit(1)
+            )
         db.session.add(organisation)
         db.session.flush()
         _history(organisation, demo, submitted)

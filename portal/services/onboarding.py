@@ -12,11 +12,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db
 from portal.cvr import is_valid_cvr, normalise_cvr
 from portal.models import (
     ACTIVE_STATES,
+    AccountToken,
     Document,
     EventKind,
     Institution,
@@ -29,6 +31,7 @@ from portal.models import (
     TermsAcceptance,
     TermsKind,
     TermsVersion,
+    TokenPurpose,
     User,
 )
 from portal.services import accounts, workflow
@@ -147,6 +150,8 @@ def update_draft(organisation: Organisation, user: User, values: dict[str, Any])
     if "municipality_id" in changed:
         organisation.area_office_id = _area_office_for(organisation.municipality_id)
     if changed:
+        # The joined municipality and area office follow the new ids on next access.
+        db.session.expire(organisation, ["municipality", "area_office"])
         db.session.flush()
         audit.record(
             "organisation.draft_updated",
@@ -323,8 +328,9 @@ def update_profile(
         if getattr(organisation, key) == value:
             continue
         if key in REVIEWED_FIELDS:
-            setattr(organisation, f"pending_{key}", value)
-            pending.append(key)
+            if getattr(organisation, f"pending_{key}") != value:
+                setattr(organisation, f"pending_{key}", value)
+                pending.append(key)
         else:
             setattr(organisation, key, value)
             applied.append(key)
@@ -332,7 +338,13 @@ def update_profile(
         organisation.area_office_id = _area_office_for(organisation.municipality_id)
     if not applied and not pending:
         return {"applied": [], "pending": []}
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise workflow.ConflictError(
+            _l("Profilen er blevet ændret af en anden imens. Se de nye oplysninger, og prøv igen.")
+        ) from None
     audit.record(
         "organisation.profile_updated",
         object_type="organisation",
@@ -354,8 +366,16 @@ def update_profile(
     return {"applied": applied, "pending": pending}
 
 
-def decide_profile_change(organisation: Organisation, caseworker: User, accept: bool) -> None:
+def decide_profile_change(
+    organisation: Organisation, caseworker: User, accept: bool, expected_version: int | None = None
+) -> None:
     """The caseworker accepts or declines a pending change of name or CVR."""
+    if expected_version is not None and expected_version != organisation.version:
+        raise workflow.ConflictError(
+            _l(
+                "Sagen er blevet ændret af en anden, mens du så på den. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
+            )
+        )
     if not workflow.actor_decision(caseworker, organisation, workflow.Actor.CASEWORKER):
         raise WorkflowError(_l("Du kan ikke behandle denne organisation."))
     if not organisation.pending_name and not organisation.pending_cvr:
@@ -381,7 +401,15 @@ def decide_profile_change(organisation: Organisation, caseworker: User, accept: 
         action=action,
         text=", ".join(f"{k}: {v}" for k, v in changes.items()),
     )
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise workflow.ConflictError(
+            _l(
+                "Sagen er blevet ændret af en anden, mens du så på den. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
+            )
+        ) from None
     audit.record(
         f"organisation.{action}",
         object_type="organisation",
@@ -419,6 +447,11 @@ def members(organisation: Organisation) -> list[Member]:
 
 
 def _admin_count(organisation: Organisation) -> int:
+    """Active admins, counted under a row lock on the organisation (PostgreSQL), so two admins
+    demoting each other at once cannot leave it without one."""
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+    )
     return (
         db.session.scalar(
             select(func.count(func.distinct(RoleAssignment.user_id)))
@@ -459,6 +492,17 @@ def invite_colleague(
     existing = accounts.find_user_by_email(email)
     if existing is not None and _assignments(organisation, existing):
         raise WorkflowError(_l("%(email)s er allerede med i organisationen.", email=email))
+    # A new invitation replaces an earlier one to the same address, so only one link works.
+    for earlier in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.purpose == TokenPurpose.INVITATION,
+            AccountToken.organisation_id == organisation.id,
+            AccountToken.email == accounts.normalise_email(email),
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+    ):
+        accounts.revoke_invitation(earlier)
     return accounts.invite(email, name, role, invited_by=inviter, organisation_id=organisation.id)
 
 
@@ -541,7 +585,12 @@ def directory(region: str = "", effort: str = "", text: str = "") -> Any:
     if text:
         pattern = f"%{text.strip()}%"
         query = query.where(
-            or_(Organisation.name.ilike(pattern), Organisation.directory_summary.ilike(pattern))
+            or_(
+                Organisation.name.ilike(pattern),
+                Organisation.directory_summary.ilike(pattern),
+                Municipality.name.ilike(pattern),
+                Organisation.city.ilike(pattern),
+            )
         )
     if effort:
         # effort_kinds is a JSON list; a LIKE on its text works on SQLite and PostgreSQL alike.

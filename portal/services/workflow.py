@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db, mail
@@ -250,7 +251,7 @@ def apply(
         organisation.decided_at = now
         organisation.decision_reason = text
     elif action == "hand_over":
-        organisation.area_office_id = _other_area_office(organisation).id
+        organisation.area_office = _other_area_office(organisation)
         organisation.handled_by_id = None
     elif action == "suspend":
         organisation.suspension_reason = text
@@ -269,6 +270,15 @@ def apply(
     )
     try:
         db.session.flush()
+    except IntegrityError:
+        # Only the unique index on active CVR numbers can refuse this write: another
+        # organisation with the same CVR was sent at the same moment.
+        db.session.rollback()
+        raise WorkflowError(
+            _l(
+                "Der er allerede en organisation med dette CVR-nummer i portalen. Kontakt områdekontoret, hvis det er jeres."
+            )
+        ) from None
     except StaleDataError:
         # Another transaction changed the row between our read and this write.
         db.session.rollback()
@@ -353,9 +363,11 @@ def recipients(organisation: Organisation, notify: Notify) -> list[User]:
 
 
 def notify(organisation: Organisation, whom: Notify, action: str, actor: User, text: str) -> None:
-    """E-mail the people concerned (never the one who acted), each in their own language."""
+    """E-mail the people concerned, each in their own language."""
     for person in recipients(organisation, whom):
-        if person.id == actor.id:
+        # The one who acted is not told what they just did; the applicant who sends the
+        # application is the exception: that e-mail is their receipt.
+        if person.id == actor.id and action != "submit":
             continue
         staff = Role.CASEWORKER in person.roles and organisation.area_office_id in person.scopes(
             Role.CASEWORKER

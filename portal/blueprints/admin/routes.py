@@ -64,7 +64,7 @@ def _user_query(form: UserSearchForm) -> Any:
     if form.q.data:
         pattern = f"%{form.q.data.strip().lower()}%"
         query = query.where(or_(User.email.ilike(pattern), User.name.ilike(pattern)))
-    if form.role.data:
+    if form.role.data in {role.value for role in Role}:  # an unknown role in the URL: no filter
         query = query.where(User.role_assignments.any(RoleAssignment.role == Role(form.role.data)))
     if form.status.data:
         query = query.where(User.active.is_(form.status.data == "active"))
