@@ -270,7 +270,8 @@ def problems_before_submit(organisation: Organisation) -> list[Any]:
     purposes = {document.purpose for document in documents_of(organisation)}
     for purpose, name in REQUIRED_DOCUMENTS.items():
         if purpose not in purposes:
-            problems.append(_l("Upload %(document)s.", document=name))
+            # The name starts a sentence elsewhere; here it is the object of one.
+            problems.append(_l("Upload %(document)s.", document=str(name).lower()))
     accepted = accepted_versions(organisation)
     for version in current_terms():
         if version.id not in accepted:
