@@ -411,8 +411,8 @@ def test_review_lists_every_problem_with_a_link_to_its_step(
     assert response.status_code == 200
     expected = {
         "Skriv organisationens adresse.": f"{base}/organisation",
-        "Upload Vedtægter.": f"{base}/dokumenter",
-        "Upload Seneste årsrapport eller regnskab.": f"{base}/dokumenter",
+        "Upload vedtægter.": f"{base}/dokumenter",
+        "Upload seneste årsrapport eller regnskab.": f"{base}/dokumenter",
         **{f"Acceptér \u201d{v.title_da}\u201d.": f"{base}/vilkaar" for v in _versions(app)},
     }
     for message, link in expected.items():

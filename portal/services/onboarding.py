@@ -10,28 +10,25 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db
 from portal.cvr import is_valid_cvr, normalise_cvr
 from portal.models import (
     ACTIVE_STATES,
-    AccountToken,
     Document,
     EventKind,
-    Institution,
     Municipality,
     Organisation,
     OrganisationState,
     OwnerType,
     Role,
-    RoleAssignment,
     TermsAcceptance,
     TermsKind,
     TermsVersion,
-    TokenPurpose,
     User,
 )
 from portal.services import accounts, workflow
@@ -56,14 +53,6 @@ REQUIRED_DOCUMENTS: dict[str, Any] = {
     "statutes": _l("Vedtægter"),
     "annual_report": _l("Seneste årsrapport eller regnskab"),
 }
-DIRECTORY_FIELDS = (
-    "directory_listed",
-    "directory_summary",
-    "directory_how_to_volunteer",
-    "directory_email",
-    "directory_phone",
-    "effort_kinds",
-)
 
 
 class IncompleteApplication(WorkflowError):
@@ -252,9 +241,20 @@ def documents_of(organisation: Organisation) -> list[Document]:
 # --- submission ----------------------------------------------------------------------------
 
 
-def problems_before_submit(organisation: Organisation) -> list[Any]:
+@dataclass(frozen=True)
+class Problem:
+    """Something that keeps the application from being sent, and the step that fixes it."""
+
+    step: str  # "details", "documents" or "terms"
+    message: Any
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def problems_before_submit(organisation: Organisation) -> list[Problem]:
     """Everything that keeps the application from being sent, in words for the applicant."""
-    problems: list[Any] = []
+    problems: list[Problem] = []
     labels = {
         "name": _l("Skriv organisationens navn."),
         "address": _l("Skriv organisationens adresse."),
@@ -263,19 +263,27 @@ def problems_before_submit(organisation: Organisation) -> list[Any]:
         "purpose": _l("Beskriv organisationens formål."),
         "cooperation_intent": _l("Beskriv, hvad I vil lave sammen med kriminalforsorgen."),
     }
-    problems.extend(message for key, message in labels.items() if not getattr(organisation, key))
+    problems.extend(
+        Problem("details", message)
+        for key, message in labels.items()
+        if not getattr(organisation, key)
+    )
     cvr_issue = cvr_problem(organisation.cvr, excluding=organisation.id)
     if cvr_issue:
-        problems.append(cvr_issue)
+        problems.append(Problem("details", cvr_issue))
     purposes = {document.purpose for document in documents_of(organisation)}
     for purpose, name in REQUIRED_DOCUMENTS.items():
         if purpose not in purposes:
             # The name starts a sentence elsewhere; here it is the object of one.
-            problems.append(_l("Upload %(document)s.", document=str(name).lower()))
+            problems.append(
+                Problem("documents", _l("Upload %(document)s.", document=str(name).lower()))
+            )
     accepted = accepted_versions(organisation)
+    english = str(get_locale() or "da").startswith("en")
     for version in current_terms():
         if version.id not in accepted:
-            problems.append(_l("Acceptér \u201d%(title)s\u201d.", title=version.title_da))
+            title = version.title_en if english else version.title_da
+            problems.append(Problem("terms", _l("Acceptér \u201d%(title)s\u201d.", title=title)))
     return problems
 
 
@@ -418,182 +426,3 @@ def decide_profile_change(
         details=changes,
     )
     workflow.notify(organisation, workflow.Notify.ORGANISATION, action, caseworker, "")
-
-
-# --- members --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Member:
-    user: User
-    role: Role
-
-
-def members(organisation: Organisation) -> list[Member]:
-    rows = db.session.execute(
-        select(User, RoleAssignment.role)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.organisation_id == organisation.id,
-            RoleAssignment.role.in_((Role.NGO_ADMIN, Role.NGO_MEMBER)),
-        )
-        .order_by(User.name)
-    ).all()
-    by_user: dict[uuid.UUID, Member] = {}
-    for user, role in rows:
-        # Someone both admin and member counts as admin.
-        if user.id not in by_user or role == Role.NGO_ADMIN:
-            by_user[user.id] = Member(user, role)
-    return sorted(by_user.values(), key=lambda m: (m.role != Role.NGO_ADMIN, m.user.name.lower()))
-
-
-def _admin_count(organisation: Organisation) -> int:
-    """Active admins, counted under a row lock on the organisation (PostgreSQL), so two admins
-    demoting each other at once cannot leave it without one."""
-    db.session.execute(
-        select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
-    )
-    return (
-        db.session.scalar(
-            select(func.count(func.distinct(RoleAssignment.user_id)))
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(
-                RoleAssignment.organisation_id == organisation.id,
-                RoleAssignment.role == Role.NGO_ADMIN,
-                User.active,
-            )
-        )
-        or 0
-    )
-
-
-def _require_admin(organisation: Organisation, user: User) -> None:
-    if not workflow.actor_decision(user, organisation, workflow.Actor.ORGANISATION_ADMIN):
-        raise WorkflowError(_l("Kun organisationens administrator kan gøre det."))
-
-
-def _assignments(organisation: Organisation, user: User) -> list[RoleAssignment]:
-    return [
-        a
-        for a in user.role_assignments
-        if a.organisation_id == organisation.id and a.role in (Role.NGO_ADMIN, Role.NGO_MEMBER)
-    ]
-
-
-def invite_colleague(
-    organisation: Organisation, inviter: User, email: str, name: str, role: Role
-) -> Any:
-    """Invite someone to the organisation as admin or member (single-use, expiring link)."""
-    _require_admin(organisation, inviter)
-    ensure_not_suspended(organisation)
-    if organisation.state != OrganisationState.APPROVED:
-        raise WorkflowError(_l("I kan invitere kolleger, når organisationen er godkendt."))
-    if role not in (Role.NGO_ADMIN, Role.NGO_MEMBER):
-        raise WorkflowError(_l("Vælg administrator eller medarbejder."))
-    existing = accounts.find_user_by_email(email)
-    if existing is not None and _assignments(organisation, existing):
-        raise WorkflowError(_l("%(email)s er allerede med i organisationen.", email=email))
-    # A new invitation replaces an earlier one to the same address, so only one link works.
-    for earlier in db.session.scalars(
-        select(AccountToken).where(
-            AccountToken.purpose == TokenPurpose.INVITATION,
-            AccountToken.organisation_id == organisation.id,
-            AccountToken.email == accounts.normalise_email(email),
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
-    ):
-        accounts.revoke_invitation(earlier)
-    return accounts.invite(email, name, role, invited_by=inviter, organisation_id=organisation.id)
-
-
-def set_member_role(organisation: Organisation, actor: User, member: User, role: Role) -> None:
-    """Make a member admin or member; the organisation always keeps at least one admin."""
-    _require_admin(organisation, actor)
-    current = _assignments(organisation, member)
-    if not current:
-        raise WorkflowError(_l("Personen er ikke med i organisationen."))
-    is_admin = any(a.role == Role.NGO_ADMIN for a in current)
-    if role == Role.NGO_MEMBER and is_admin and _admin_count(organisation) <= 1:
-        raise WorkflowError(
-            _l(
-                "Organisationen skal altid have mindst én administrator. Gør en anden til administrator først."
-            )
-        )
-    for assignment in current:
-        if assignment.role != role:
-            accounts.revoke_role(member, assignment)
-    accounts.grant_role(member, role, organisation_id=organisation.id, granted_by=actor)
-
-
-def remove_member(organisation: Organisation, actor: User, member: User) -> None:
-    """Take a person out of the organisation (their account stays, for their other roles)."""
-    _require_admin(organisation, actor)
-    current = _assignments(organisation, member)
-    if not current:
-        raise WorkflowError(_l("Personen er ikke med i organisationen."))
-    if any(a.role == Role.NGO_ADMIN for a in current) and _admin_count(organisation) <= 1:
-        raise WorkflowError(
-            _l(
-                "Organisationen skal altid have mindst én administrator. Gør en anden til administrator først."
-            )
-        )
-    for assignment in current:
-        accounts.revoke_role(member, assignment)
-    audit.record(
-        "organisation.member_removed",
-        object_type="organisation",
-        object_id=organisation.id,
-        details={"user": str(member.id)},
-    )
-
-
-# --- the public directory -------------------------------------------------------------------
-
-
-def update_directory_entry(
-    organisation: Organisation, user: User, values: dict[str, Any], institution_ids: list[uuid.UUID]
-) -> None:
-    _require_admin(organisation, user)
-    for key in DIRECTORY_FIELDS:
-        if key in values:
-            value = values[key]
-            setattr(organisation, key, value.strip() if isinstance(value, str) else value)
-    organisation.institutions = list(
-        db.session.scalars(
-            select(Institution).where(Institution.id.in_(institution_ids), Institution.active)
-        )
-    )
-    db.session.flush()
-    audit.record(
-        "organisation.directory_updated",
-        object_type="organisation",
-        object_id=organisation.id,
-        details={"listed": organisation.directory_listed},
-    )
-
-
-def directory(region: str = "", effort: str = "", text: str = "") -> Any:
-    """A query for the organisations shown publicly: approved and opted in."""
-    query = (
-        select(Organisation)
-        .join(Organisation.municipality)
-        .where(Organisation.state == OrganisationState.APPROVED, Organisation.directory_listed)
-        .order_by(Organisation.name)
-    )
-    if region:
-        query = query.where(Municipality.region == region)
-    if text:
-        pattern = f"%{text.strip()}%"
-        query = query.where(
-            or_(
-                Organisation.name.ilike(pattern),
-                Organisation.directory_summary.ilike(pattern),
-                Municipality.name.ilike(pattern),
-                Organisation.city.ilike(pattern),
-            )
-        )
-    if effort:
-        # effort_kinds is a JSON list; a LIKE on its text works on SQLite and PostgreSQL alike.
-        query = query.where(cast(Organisation.effort_kinds, String).like(f'%"{effort}"%'))
-    return query

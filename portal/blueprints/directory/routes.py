@@ -16,7 +16,7 @@ from portal.blueprints.directory.forms import DirectorySearchForm
 from portal.labels import label
 from portal.models import EffortKind, Organisation
 from portal.pagination import paginate
-from portal.services import onboarding
+from portal.services import directory
 
 bp = Blueprint("directory", __name__)
 
@@ -34,7 +34,7 @@ def index() -> str:
     form = DirectorySearchForm(request.args)
     form.validate()
     filters = form.filters()
-    query = onboarding.directory(
+    query = directory.listed(
         region=filters.get("region", ""),
         effort=filters.get("effort", ""),
         text=filters.get("q", ""),
@@ -53,9 +53,7 @@ def index() -> str:
 @bp.get("/katalog/<uuid:organisation_id>")
 @public
 def entry(organisation_id: uuid.UUID) -> str:
-    organisation = db.session.scalar(
-        onboarding.directory().where(Organisation.id == organisation_id)
-    )
+    organisation = db.session.scalar(directory.listed().where(Organisation.id == organisation_id))
     if organisation is None:
         abort(404)
     return render_template(

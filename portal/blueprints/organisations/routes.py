@@ -35,8 +35,8 @@ from portal.models import (
     TokenPurpose,
     User,
 )
-from portal.services import accounts, onboarding, workflow
-from portal.services.onboarding import Member
+from portal.services import accounts, directory, membership, onboarding, workflow
+from portal.services.membership import Member
 from portal.services.workflow import WorkflowError
 
 bp = Blueprint("organisations", __name__)
@@ -110,7 +110,7 @@ def _render_profile(
     }
     if organisation.state not in OPEN_STATES:
         return render_template("organisations/not_open.html", **context), status
-    members = onboarding.members(organisation)
+    members = membership.members(organisation)
     return render_template(
         "organisations/profile.html",
         form=form,
@@ -161,7 +161,7 @@ def profile_post(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
 def _render_members(
     organisation: Organisation, invite_form: InviteColleagueForm, status: int = 200
 ) -> tuple[str, int]:
-    members = onboarding.members(organisation)
+    members = membership.members(organisation)
     return render_template(
         "organisations/members.html",
         organisation=organisation,
@@ -177,7 +177,7 @@ def _render_members(
 
 
 def _member_or_404(organisation: Organisation, user_id: uuid.UUID) -> Member:
-    found = next((m for m in onboarding.members(organisation) if m.user.id == user_id), None)
+    found = next((m for m in membership.members(organisation) if m.user.id == user_id), None)
     if found is None:
         abort(404)
     return found
@@ -198,7 +198,7 @@ def invite(organisation_id: uuid.UUID) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_members(organisation, form, 400)
     try:
-        onboarding.invite_colleague(
+        membership.invite_colleague(
             organisation,
             _user(),
             form.email.data or "",
@@ -222,7 +222,7 @@ def member_role(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Response:
         abort(400)
     role = ROLES[form.role.data or ""]
     try:
-        onboarding.set_member_role(organisation, _user(), member.user, role)
+        membership.set_member_role(organisation, _user(), member.user, role)
     except WorkflowError as error:
         flash(str(error.message), "error")
         return redirect(_members_url(organisation))
@@ -243,7 +243,7 @@ def member_remove(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        onboarding.remove_member(organisation, _user(), member.user)
+        membership.remove_member(organisation, _user(), member.user)
     except WorkflowError as error:
         flash(str(error.message), "error")
         return redirect(_members_url(organisation))
@@ -306,7 +306,7 @@ def directory_entry_post(organisation_id: uuid.UUID) -> Response | tuple[str, in
     if not form.validate_on_submit():
         return _render_directory_entry(organisation, form, 400)
     try:
-        onboarding.update_directory_entry(
+        directory.update_directory_entry(
             organisation, _user(), form.values(), form.institution_uuids()
         )
     except WorkflowError as error:
