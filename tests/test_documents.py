@@ -333,3 +333,17 @@ def test_s3_outage_gives_a_clear_error_and_leaves_no_row(
     finally:
         server.stop()
         s3.extensions["portal_db"].engine.dispose()
+
+
+def test_a_suspended_organisation_cannot_upload_and_is_told_why(app: Flask, login_as: Any) -> None:
+    org = _org_a(app)
+    with app.app_context():
+        organisation = db.session.get(Organisation, org)
+        from portal.models import OrganisationState
+
+        organisation.state = OrganisationState.SUSPENDED
+        organisation.suspension_reason = "Manglende forberedelse af frivillige"
+        db.session.commit()
+    response = _upload(login_as("ngo_a_admin"), org, DEMO_PDF, "ny.pdf")
+    assert response.status_code == 403
+    assert "Manglende forberedelse af frivillige" in response.get_data(as_text=True)

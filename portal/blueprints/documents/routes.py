@@ -19,7 +19,8 @@ from portal.auth.permissions import (
 )
 from portal.blueprints.documents.forms import UploadForm
 from portal.models import Document, Organisation, OwnerType
-from portal.services import documents
+from portal.services import documents, onboarding
+from portal.services.workflow import WorkflowError
 from portal.storage import StorageError
 
 bp = Blueprint("documents", __name__)
@@ -67,6 +68,11 @@ def organisation_upload(organisation_id: uuid.UUID) -> Response | tuple[str, int
     form = UploadForm(max_mb=_max_mb())
     if not form.validate_on_submit():
         return _render_list(organisation, form, 400)
+    try:
+        onboarding.ensure_not_suspended(organisation)
+    except WorkflowError as error:
+        form.file.errors = [str(error.message)]
+        return _render_list(organisation, form, 403)
     try:
         documents.store(
             request.files.get("file"),  # type: ignore[arg-type]
