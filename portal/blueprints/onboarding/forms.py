@@ -97,7 +97,9 @@ class AccountForm(PortalForm):
 # --- step 2: the organisation ---------------------------------------------------------------
 
 
-class OrganisationForm(_StepButtons, PortalForm):
+class OrganisationFields(PortalForm):
+    """The organisation's details, as the registration and the approved profile both edit them."""
+
     name = StringField(
         _l("Organisationens navn"),
         filters=[strip],
@@ -187,6 +189,23 @@ class OrganisationForm(_StepButtons, PortalForm):
         render_kw={"rows": 5},
     )
 
+    def values(self) -> dict[str, Any]:
+        """What the service stores, typed."""
+        return {
+            "name": self.name.data or "",
+            "cvr": self.cvr.data or "",
+            "address": self.address.data or "",
+            "postal_code": self.postal_code.data or "",
+            "city": self.city.data or "",
+            "municipality_id": uuid.UUID(self.municipality_id.data),
+            "scope": OrganisationScope(self.scope.data),
+            "website": self.website.data or "",
+            "purpose": self.purpose.data or "",
+            "cooperation_intent": self.cooperation_intent.data or "",
+        }
+
+
+class OrganisationForm(_StepButtons, OrganisationFields):
     def __init__(
         self,
         *args: Any,
@@ -202,21 +221,6 @@ class OrganisationForm(_StepButtons, PortalForm):
         problem = onboarding.cvr_problem(field.data or "", excluding=self._organisation_id)
         if problem:
             raise ValidationError(str(problem))
-
-    def values(self) -> dict[str, Any]:
-        """What the service stores, typed."""
-        return {
-            "name": self.name.data or "",
-            "cvr": self.cvr.data or "",
-            "address": self.address.data or "",
-            "postal_code": self.postal_code.data or "",
-            "city": self.city.data or "",
-            "municipality_id": uuid.UUID(self.municipality_id.data),
-            "scope": OrganisationScope(self.scope.data),
-            "website": self.website.data or "",
-            "purpose": self.purpose.data or "",
-            "cooperation_intent": self.cooperation_intent.data or "",
-        }
 
 
 # --- step 3: documents ----------------------------------------------------------------------

@@ -15,12 +15,12 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    URLField,
 )
-from wtforms.validators import URL, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import db
+from portal.blueprints.onboarding.forms import OrganisationFields
 from portal.cvr import normalise_cvr
 from portal.forms import PortalForm, required, strip
 from portal.labels import choices, label
@@ -38,20 +38,11 @@ from portal.services import onboarding
 # The two roles in an organisation, as the forms name them.
 ROLES = {"admin": Role.NGO_ADMIN, "member": Role.NGO_MEMBER}
 ROLE_CHOICES = [("member", _l("Medarbejder")), ("admin", _l("Administrator"))]
-TEXT_MAX = 4000
 TOO_LONG = _l("Skriv højst %(max)d tegn.")
 
 
 def role_key(role: Role) -> str:
     return "admin" if role == Role.NGO_ADMIN else "member"
-
-
-def _website(value: str | None) -> str | None:
-    """People write "www.forening.dk": keep it, with the https:// a link needs."""
-    value = strip(value)
-    if value and "://" not in value:
-        return "https://" + value
-    return value
 
 
 def _checkboxes(label_text: Any, **kwargs: Any) -> SelectMultipleField:
@@ -63,96 +54,19 @@ def _checkboxes(label_text: Any, **kwargs: Any) -> SelectMultipleField:
     )
 
 
-class ProfileForm(PortalForm):
+class ProfileForm(OrganisationFields):
     """The approved organisation's profile; name and CVR changes wait for the area office."""
-
-    name = StringField(
-        _l("Organisationens navn"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv organisationens navn.")),
-            Length(max=200, message=_l("Navnet er for langt.")),
-        ],
-        description=_l("Et nyt navn gælder først, når områdekontoret har godkendt det."),
-        render_kw={"autocomplete": "organization"},
-    )
-    cvr = StringField(
-        _l("CVR-nummer"),
-        filters=[strip],
-        validators=[required(_l("Skriv organisationens CVR-nummer."))],
-        description=_l(
-            "8 cifre. Et nyt CVR-nummer gælder først, når områdekontoret har godkendt det."
-        ),
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
-    )
-    address = StringField(
-        _l("Adresse"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv organisationens adresse.")),
-            Length(max=200, message=_l("Adressen er for lang.")),
-        ],
-        render_kw={"autocomplete": "address-line1"},
-    )
-    postal_code = StringField(
-        _l("Postnummer"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv postnummeret.")),
-            Regexp(r"^[0-9]{4}$", message=_l("Postnummeret har 4 cifre, fx 2200.")),
-        ],
-        render_kw={"inputmode": "numeric", "autocomplete": "postal-code"},
-    )
-    city = StringField(
-        _l("By"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv byen.")),
-            Length(max=100, message=_l("Bynavnet er for langt.")),
-        ],
-        render_kw={"autocomplete": "address-level2"},
-    )
-    municipality_id = SelectField(
-        _l("Kommune"),
-        validators=[required(_l("Vælg en kommune."))],
-        description=_l("Kommunen afgør, hvilket områdekontor der er jeres kontakt."),
-    )
-    scope = RadioField(
-        _l("Arbejder organisationen lokalt eller i hele landet?"),
-        validators=[InputRequired(_l("Vælg, om organisationen er lokal eller landsdækkende."))],
-    )
-    website = URLField(
-        _l("Hjemmeside"),
-        filters=[_website],
-        validators=[
-            Optional(),
-            Length(max=300, message=_l("Adressen er for lang.")),
-            URL(message=_l("Skriv en gyldig webadresse, fx www.forening.dk.")),
-        ],
-        render_kw={"autocomplete": "url", "spellcheck": "false"},
-    )
-    purpose = TextAreaField(
-        _l("Organisationens formål"),
-        filters=[strip],
-        validators=[
-            required(_l("Beskriv organisationens formål.")),
-            Length(max=TEXT_MAX, message=TOO_LONG),
-        ],
-        render_kw={"rows": 4},
-    )
-    cooperation_intent = TextAreaField(
-        _l("Hvad vil I lave sammen med kriminalforsorgen?"),
-        filters=[strip],
-        validators=[
-            required(_l("Beskriv, hvad I vil lave sammen med kriminalforsorgen.")),
-            Length(max=TEXT_MAX, message=TOO_LONG),
-        ],
-        render_kw={"rows": 4},
-    )
 
     def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._organisation = organisation
+        self.name.description = _l("Et nyt navn gælder først, når områdekontoret har godkendt det.")
+        self.cvr.description = _l(
+            "8 cifre. Et nyt CVR-nummer gælder først, når områdekontoret har godkendt det."
+        )
+        self.municipality_id.description = _l(
+            "Kommunen afgør, hvilket områdekontor der er jeres kontakt."
+        )
         municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
         self.municipality_id.choices = [
             ("", _l("Vælg")),
@@ -186,21 +100,6 @@ class ProfileForm(PortalForm):
         problem = onboarding.cvr_problem(cvr, excluding=self._organisation.id)
         if problem:
             raise ValidationError(str(problem))
-
-    def values(self) -> dict[str, Any]:
-        """What ``onboarding.update_profile`` takes, with the types of the model."""
-        return {
-            "name": self.name.data or "",
-            "cvr": self.cvr.data or "",
-            "address": self.address.data or "",
-            "postal_code": self.postal_code.data or "",
-            "city": self.city.data or "",
-            "municipality_id": uuid.UUID(self.municipality_id.data),
-            "scope": OrganisationScope(self.scope.data),
-            "website": self.website.data or "",
-            "purpose": self.purpose.data or "",
-            "cooperation_intent": self.cooperation_intent.data or "",
-        }
 
 
 class InviteColleagueForm(PortalForm):
