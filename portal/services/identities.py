@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from flask import session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit, db
 from portal.db import utcnow
@@ -107,8 +108,16 @@ def record_identity_proof(
     identity = find_identity(issuer, subject)
     created = identity is None
     if identity is None:
-        identity = ExternalIdentity(provider=provider, issuer=issuer, subject=subject)
-        db.session.add(identity)
+        try:
+            with db.session.begin_nested():
+                identity = ExternalIdentity(provider=provider, issuer=issuer, subject=subject)
+                db.session.add(identity)
+        except IntegrityError:
+            # The same person's first proof arrived twice at once (two tabs); the other won.
+            identity = find_identity(issuer, subject)
+            if identity is None:
+                raise
+            created = False
     identity.provider = provider
     identity.name = name[:200]
     identity.email = email[:254]
