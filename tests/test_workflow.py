@@ -44,7 +44,7 @@ ORG_D = "Fynske Mentorer"  # Vest, in review
 # and not only against itself: action -> (from states, to state, who may).
 FLOW: dict[str, tuple[frozenset[OrganisationState], OrganisationState, Actor]] = {
     "submit": (frozenset({S.DRAFT}), S.SUBMITTED, Actor.ORGANISATION_ADMIN),
-    "take": (frozenset({S.SUBMITTED}), S.IN_REVIEW, Actor.CASEWORKER),
+    "take": (frozenset({S.SUBMITTED, S.IN_REVIEW}), S.IN_REVIEW, Actor.CASEWORKER),
     "request_information": (frozenset({S.IN_REVIEW}), S.MORE_INFORMATION, Actor.CASEWORKER),
     "answer": (frozenset({S.MORE_INFORMATION}), S.SUBMITTED, Actor.ORGANISATION_STAFF),
     "approve": (frozenset({S.IN_REVIEW}), S.APPROVED, Actor.CASEWORKER),
@@ -471,3 +471,21 @@ def test_two_caseworkers_deciding_at_once_exactly_one_wins(
             assert audit.verify_chain(db.session).ok
     finally:
         app.extensions["portal_db"].engine.dispose()
+
+
+def test_a_caseworker_takes_over_a_colleagues_case_but_not_their_own(ctx: None) -> None:
+    organisation = _in_state(ORG_C, S.SUBMITTED)
+    first, colleague = _user("caseworker_ost"), _user("admin")
+    workflow.apply(organisation, "take", first)
+    assert organisation.handled_by_id == first.id
+    assert "take" not in [t.action for t in workflow.available(first, organisation)]
+    with pytest.raises(WorkflowError, match="allerede sagen"):
+        workflow.apply(organisation, "take", first)
+
+    from portal.services import accounts
+
+    accounts.grant_role(colleague, Role.CASEWORKER, area_office_id=organisation.area_office_id)
+    assert "take" in [t.action for t in workflow.available(colleague, organisation)]
+    workflow.apply(organisation, "take", colleague)
+    assert organisation.state == S.IN_REVIEW
+    assert organisation.handled_by_id == colleague.id

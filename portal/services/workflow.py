@@ -62,7 +62,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         _l("Send ansøgningen"),
         notify=Notify.ORGANISATION | Notify.AREA_OFFICE,
     ),
-    Transition("take", frozenset({S.SUBMITTED}), S.IN_REVIEW, Actor.CASEWORKER, _l("Tag sagen")),
+    # Taking a case in review takes it over from a colleague (who is away, say).
+    Transition(
+        "take",
+        frozenset({S.SUBMITTED, S.IN_REVIEW}),
+        S.IN_REVIEW,
+        Actor.CASEWORKER,
+        _l("Tag sagen"),
+    ),
     Transition(
         "request_information",
         frozenset({S.IN_REVIEW}),
@@ -162,8 +169,19 @@ def available(user: User, organisation: Organisation) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS
-        if organisation.state in t.from_states and actor_decision(user, organisation, t.actor)
+        if organisation.state in t.from_states
+        and actor_decision(user, organisation, t.actor)
+        and not _already_handles(user, organisation, t.action)
     ]
+
+
+def _already_handles(user: User, organisation: Organisation, action: str) -> bool:
+    """Taking a case one already has in review changes nothing."""
+    return (
+        action == "take"
+        and organisation.state == S.IN_REVIEW
+        and organisation.handled_by_id == user.id
+    )
 
 
 def record_event(
@@ -233,6 +251,8 @@ def apply(
     decision = actor_decision(actor, organisation, transition.actor)
     if not decision:
         raise WorkflowError(_l("Du kan ikke foretage denne handling på sagen."))
+    if _already_handles(actor, organisation, action):
+        raise WorkflowError(_l("Du har allerede sagen."))
     text = text.strip()
     if transition.needs_text and not text:
         raise WorkflowError(_l("Skriv en begrundelse eller besked."))
