@@ -63,30 +63,33 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def email_field(label: Any = None) -> EmailField:
+def email_field(label: Any = None, *, missing: Any = None, own: bool = True) -> EmailField:
+    """An e-mail field; ``own=False`` when someone types another person's address."""
     return EmailField(
         label or _l("E-mail"),
         filters=[strip],
         validators=[
-            required(_l("Skriv din e-mailadresse.")),
+            required(missing or _l("Skriv din e-mailadresse.")),
             Email(
                 message=_l("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."),
                 check_deliverability=False,
             ),
             Length(max=254, message=_l("E-mailadressen er for lang.")),
         ],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
+        render_kw={"autocomplete": "email" if own else "off", "spellcheck": "false"},
     )
 
 
-def name_field(label: Any = None) -> StringField:
+def name_field(label: Any = None, *, missing: Any = None, own: bool = True) -> StringField:
+    """A name field; ``own=False`` when someone types another person's name."""
     return StringField(
         label or _l("Fulde navn"),
+        filters=[strip],
         validators=[
-            required(_l("Skriv dit navn.")),
+            required(missing or _l("Skriv dit navn.")),
             Length(max=200, message=_l("Navnet er for langt.")),
         ],
-        render_kw={"autocomplete": "name"},
+        render_kw={"autocomplete": "name" if own else "off"},
     )
 
 

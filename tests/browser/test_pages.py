@@ -123,7 +123,7 @@ def test_admin_detail_pages_and_form_errors(
     summary = page.locator("[data-error-summary]")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Skriv din e-mailadresse.")
+    expect(summary).to_contain_text("Skriv personens e-mailadresse.")
     expect(page.get_by_label("Navn")).to_have_value("Karen Kontakt")  # nothing typed is lost
     check_accessibility(page, "invitation form with errors")
     screenshot(page, "admin-invite-errors")

@@ -31,8 +31,8 @@ def _options(model: Any, label_attr: str = "name") -> list[tuple[str, Any]]:
 
 class _InviteeFields:
     # Declared before RoleScopeForm so WTForms puts these fields first in InviteForm.
-    name = name_field(_l("Navn"))
-    email = email_field()
+    name = name_field(_l("Navn"), missing=_l("Skriv personens navn."), own=False)
+    email = email_field(missing=_l("Skriv personens e-mailadresse."), own=False)
 
 
 class RoleScopeForm(PortalForm):

@@ -22,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal import db
 from portal.blueprints.onboarding.forms import OrganisationFields
 from portal.cvr import normalise_cvr
-from portal.forms import PortalForm, required, strip
+from portal.forms import PortalForm, email_field, name_field, required, strip
 from portal.labels import choices, label
 from portal.models import (
     AreaOffice,
@@ -103,28 +103,8 @@ class ProfileForm(OrganisationFields):
 
 
 class InviteColleagueForm(PortalForm):
-    name = StringField(
-        _l("Navn"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv kollegaens navn.")),
-            Length(max=200, message=_l("Navnet er for langt.")),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            required(_l("Skriv kollegaens e-mailadresse.")),
-            Email(
-                message=_l("Skriv en gyldig e-mailadresse, fx navn@eksempel.dk."),
-                check_deliverability=False,
-            ),
-            Length(max=254, message=_l("E-mailadressen er for lang.")),
-        ],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
+    name = name_field(_l("Navn"), missing=_l("Skriv kollegaens navn."), own=False)
+    email = email_field(missing=_l("Skriv kollegaens e-mailadresse."), own=False)
     role = RadioField(
         _l("Rolle"),
         choices=ROLE_CHOICES,
