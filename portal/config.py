@@ -141,6 +141,30 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         'OpenID Connect providers as a JSON list; see "Login with OpenID Connect" below.',
     ),
+    Setting(
+        "CPR_KEY",
+        "",
+        str,
+        "Key for the encryption of CPR numbers at rest (AES-256-GCM): 32 bytes, base64. Required in production; in development derived from the secret key.",
+    ),
+    Setting(
+        "EVIDENCE_KEY",
+        "",
+        str,
+        "Key for the HMAC that seals each signature's evidence: at least 32 bytes, base64. Required in production; in development derived from the secret key.",
+    ),
+    Setting(
+        "VOLUNTEER_INVITATION_DAYS",
+        14,
+        int,
+        "Days a volunteer's signing link is valid (a reminder goes out halfway).",
+    ),
+    Setting(
+        "ACCESS_REMINDER_DAYS",
+        30,
+        int,
+        "Days before access to an institution expires that the volunteer and the NGO are reminded.",
+    ),
     Setting("LOG_LEVEL", "INFO", str, "Python log level."),
     Setting(
         "DKFDS_DIST",
@@ -190,6 +214,9 @@ def build_flask_config(settings: dict[str, Any], instance_path: Path) -> dict[st
         if production:
             raise ConfigurationError("PORTAL_SECRET_KEY must be set in production")
         secret = _development_secret(instance_path)
+    for key_setting in ("CPR_KEY", "EVIDENCE_KEY"):
+        if production and not settings[key_setting]:
+            raise ConfigurationError(f"PORTAL_{key_setting} must be set in production")
     database_url = settings["DATABASE_URL"] or f"sqlite:///{instance_path / 'portal.db'}"
     if production and database_url.startswith("sqlite"):
         raise ConfigurationError("PORTAL_DATABASE_URL must point to PostgreSQL in production")

@@ -7,7 +7,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import EffortKind, InstitutionKind, OrganisationScope, OrganisationState, Role
+from portal.models import (
+    AccessEndReason,
+    CheckOutcome,
+    DeclarationKind,
+    EffortKind,
+    IdentityMethod,
+    InstitutionKind,
+    OrganisationScope,
+    OrganisationState,
+    Role,
+)
+from portal.services.volunteer_status import VolunteerStatus
 
 LABELS: dict[enum.Enum, Any] = {
     Role.NGO_ADMIN: _l("Administrator i organisation"),
@@ -41,6 +52,30 @@ LABELS: dict[enum.Enum, Any] = {
     EffortKind.DEBT_COUNSELLING: _l("Gældsrådgivning"),
     EffortKind.RELATIVES: _l("Aktiviteter for pårørende"),
     EffortKind.OTHER: _l("Andet"),
+    VolunteerStatus.INVITED: _l("Inviteret"),
+    VolunteerStatus.INVITATION_LAPSED: _l("Invitation udløbet"),
+    VolunteerStatus.AWAITING_CHECK: _l("Underskrevet, afventer tjek"),
+    VolunteerStatus.CLEARED: _l("Godkendt"),
+    VolunteerStatus.ACCESS_GRANTED: _l("Har adgang"),
+    VolunteerStatus.EXPIRING: _l("Adgang udløber snart"),
+    VolunteerStatus.EXPIRED: _l("Adgang udløbet"),
+    VolunteerStatus.RESIGN_NEEDED: _l("Skal underskrive igen"),
+    VolunteerStatus.WITHDRAWN: _l("Samtykke trukket tilbage"),
+    VolunteerStatus.NOT_CLEARED: _l("Ikke godkendt"),
+    CheckOutcome.CLEARED: _l("Godkendt"),
+    CheckOutcome.CLEARED_AFTER_ASSESSMENT: _l("Godkendt efter konkret vurdering"),
+    CheckOutcome.NOT_CLEARED: _l("Ikke godkendt"),
+    AccessEndReason.REVOKED: _l("Tilbagekaldt"),
+    AccessEndReason.CONSENT_WITHDRAWN: _l("Samtykke trukket tilbage"),
+    AccessEndReason.EXPIRED: _l("Udløbet"),
+    AccessEndReason.RENEWAL: _l("Erstattet ved fornyelse"),
+    DeclarationKind.REGISTER_CONSENT: _l("Samtykke til træk i Kriminalregistret"),
+    DeclarationKind.CONFIDENTIALITY: _l("Tavshedspligt"),
+    DeclarationKind.SECURITY_RULES: _l("Sikkerhedsregler"),
+    DeclarationKind.VISITING_FRIEND: _l("Besøgsvens erklæring"),
+    IdentityMethod.OIDC: _l("Log-in hos identitetsudbyder"),
+    IdentityMethod.LINK_BIRTH_DATE: _l("Link i e-mail og fødselsdato"),
+    IdentityMethod.LOGIN_BIRTH_DATE: _l("Log-in og fødselsdato"),
 }
 
 STATE_TAGS = {
@@ -48,6 +83,14 @@ STATE_TAGS = {
     OrganisationState.REJECTED: "error",
     OrganisationState.SUSPENDED: "error",
     OrganisationState.MORE_INFORMATION: "warning",
+    VolunteerStatus.ACCESS_GRANTED: "success",
+    VolunteerStatus.CLEARED: "success",
+    VolunteerStatus.EXPIRING: "warning",
+    VolunteerStatus.RESIGN_NEEDED: "warning",
+    VolunteerStatus.INVITATION_LAPSED: "warning",
+    VolunteerStatus.NOT_CLEARED: "error",
+    VolunteerStatus.WITHDRAWN: "error",
+    VolunteerStatus.EXPIRED: "error",
 }
 
 

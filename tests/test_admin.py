@@ -59,7 +59,15 @@ def test_loading_reference_twice_adds_nothing_and_keeps_edits(app: Flask) -> Non
         storstrom.active = False
         db.session.flush()
         assert reference.load_reference() == dict.fromkeys(
-            ("area_offices", "security_levels", "municipalities", "institutions", "terms_versions"),
+            (
+                "area_offices",
+                "security_levels",
+                "municipalities",
+                "institutions",
+                "terms_versions",
+                "declaration_versions",
+                "rule_profiles",
+            ),
             0,
         )
         assert storstrom.active is False

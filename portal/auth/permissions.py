@@ -27,7 +27,9 @@ from portal.models import (
     OrganisationState,
     OwnerType,
     Role,
+    Signature,
     User,
+    Volunteer,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,6 +141,63 @@ def can_view_document(user: User, document: Document) -> Decision:
     return Decision(False, f"no rule for documents of {document.owner_type}")
 
 
+NGO_STAFF = (Role.NGO_ADMIN, Role.NGO_MEMBER)
+
+
+def _ngo_staff_of(user: User) -> set[uuid.UUID]:
+    return user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER)
+
+
+def can_manage_volunteer(user: User, volunteer: Volunteer) -> Decision:
+    """The organisation's staff register, invite and prepare its volunteers."""
+    if volunteer.organisation_id in _ngo_staff_of(user):
+        return ALLOW
+    return Decision(False, "only the organisation's staff manage its volunteers")
+
+
+def can_check_volunteer(user: User, volunteer: Volunteer) -> Decision:
+    """A caseworker of the organisation's area office records checks and grants access."""
+    if volunteer.organisation.area_office_id in user.scopes(Role.CASEWORKER):
+        return ALLOW
+    return Decision(False, "volunteer outside the caseworker's area office")
+
+
+def can_view_volunteer(user: User, volunteer: Volunteer) -> Decision:
+    """The volunteer, their organisation's staff, the area office's caseworkers, admin and DPO.
+
+    What each of them sees of the volunteer differs (never the CPR number or register content
+    for the organisation); this only decides whether the record exists for them.
+    """
+    if user.has_role(Role.ADMIN, Role.DPO) or volunteer.user_id == user.id:
+        return ALLOW
+    if can_manage_volunteer(user, volunteer) or can_check_volunteer(user, volunteer):
+        return ALLOW
+    return Decision(False, "volunteer outside the user's organisations and area office")
+
+
+def can_verify_signature(user: User, signature: Signature) -> Decision:
+    """Staff who verify signatures: the area office's caseworkers, the admin and the DPO."""
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return ALLOW
+    volunteer = db.session.get(Volunteer, signature.volunteer_id)
+    if volunteer is not None and can_check_volunteer(user, volunteer):
+        return ALLOW
+    return Decision(False, "signature outside the user's area office")
+
+
+def visible_volunteers(user: User) -> Select[tuple[Volunteer]]:
+    """A query for exactly the volunteers this user may see."""
+    query = select(Volunteer)
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return query
+    areas = user.scopes(Role.CASEWORKER)
+    return query.join(Organisation, Organisation.id == Volunteer.organisation_id).where(
+        Volunteer.organisation_id.in_(_ngo_staff_of(user))
+        | Organisation.area_office_id.in_(areas)
+        | (Volunteer.user_id == user.id)
+    )
+
+
 def visible_organisations(user: User) -> Select[tuple[Organisation]]:
     """A query for exactly the organisations this user may see."""
     query = select(Organisation)
@@ -185,3 +244,21 @@ def get_document_or_404(document_id: object) -> Document:
 
 def get_institution_or_404(institution_id: object) -> Institution:
     return _load_or_404(Institution, institution_id, can_view_institution)
+
+
+def get_volunteer_or_404(volunteer_id: object) -> Volunteer:
+    return _load_or_404(Volunteer, volunteer_id, can_view_volunteer)
+
+
+def get_managed_volunteer_or_404(volunteer_id: object) -> Volunteer:
+    """A volunteer of the user's own organisation (NGO staff pages)."""
+    return _load_or_404(Volunteer, volunteer_id, can_manage_volunteer)
+
+
+def get_checked_volunteer_or_404(volunteer_id: object) -> Volunteer:
+    """A volunteer of the caseworker's area office (check and access pages)."""
+    return _load_or_404(Volunteer, volunteer_id, can_check_volunteer)
+
+
+def get_signature_or_404(signature_id: object) -> Signature:
+    return _load_or_404(Signature, signature_id, can_verify_signature)

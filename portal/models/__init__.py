@@ -9,6 +9,13 @@ from portal.models.accounts import (
     User,
 )
 from portal.models.audit import AuditEntry
+from portal.models.declarations import (
+    DECLARATION_ORDER,
+    DeclarationKind,
+    DeclarationVersion,
+    IdentityMethod,
+    Signature,
+)
 from portal.models.documents import Document, OwnerType
 from portal.models.identities import ExternalIdentity
 from portal.models.organisations import (
@@ -30,16 +37,33 @@ from portal.models.reference import (
     Municipality,
     SecurityLevel,
 )
+from portal.models.rules import RuleProfile
+from portal.models.volunteers import (
+    AccessEndReason,
+    AccessGrant,
+    CheckOutcome,
+    Preparation,
+    Volunteer,
+    VolunteerEvent,
+    VolunteerState,
+)
 
 __all__ = [
     "ACTIVE_STATES",
+    "DECLARATION_ORDER",
+    "AccessEndReason",
+    "AccessGrant",
     "AccountToken",
     "AreaOffice",
     "AuditEntry",
+    "CheckOutcome",
+    "DeclarationKind",
+    "DeclarationVersion",
     "Document",
     "EffortKind",
     "EventKind",
     "ExternalIdentity",
+    "IdentityMethod",
     "Institution",
     "InstitutionKind",
     "LoginSession",
@@ -49,12 +73,18 @@ __all__ = [
     "OrganisationScope",
     "OrganisationState",
     "OwnerType",
+    "Preparation",
     "Role",
     "RoleAssignment",
+    "RuleProfile",
     "SecurityLevel",
+    "Signature",
     "TermsAcceptance",
     "TermsKind",
     "TermsVersion",
     "TokenPurpose",
     "User",
+    "Volunteer",
+    "VolunteerEvent",
+    "VolunteerState",
 ]

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from portal import audit, db
 from portal.models import (
     AreaOffice,
+    DeclarationKind,
+    DeclarationVersion,
     Institution,
     InstitutionKind,
     Municipality,
+    RuleProfile,
     SecurityLevel,
     TermsKind,
     TermsVersion,
@@ -23,6 +26,8 @@ from portal.models import (
 DATA = Path(__file__).resolve().parent.parent / "data"
 REFERENCE_FILE = DATA / "reference.json"
 TERMS_FILE = DATA / "terms.json"
+DECLARATIONS_FILE = DATA / "declarations.json"
+RULE_PROFILES_FILE = DATA / "rule_profiles.json"
 
 
 def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
@@ -37,6 +42,8 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
         "municipalities": 0,
         "institutions": 0,
         "terms_versions": 0,
+        "declaration_versions": 0,
+        "rule_profiles": 0,
     }
 
     offices = {o.code: o for o in db.session.scalars(select(AreaOffice))}
@@ -84,6 +91,8 @@ def load_reference(path: Path = REFERENCE_FILE) -> dict[str, int]:
         created["institutions"] += 1
     db.session.flush()
     created["terms_versions"] = load_terms()
+    created["declaration_versions"] = load_declarations()
+    created["rule_profiles"] = load_rule_profiles()
     if any(created.values()):
         audit.record(
             "reference.loaded", object_type="reference", details=created, actor_label="system"
@@ -109,6 +118,51 @@ def load_terms(path: Path = TERMS_FILE) -> int:
                 text_da=text,
                 text_en=row["text_en"],
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def load_declarations(path: Path = DECLARATIONS_FILE) -> int:
+    """Add the declaration versions the database lacks; a published version is never changed."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    existing = {(d.kind.value, d.version) for d in db.session.scalars(select(DeclarationVersion))}
+    added = 0
+    for row in data["versions"]:
+        if (row["kind"], row["version"]) in existing:
+            continue
+        db.session.add(
+            DeclarationVersion(
+                kind=DeclarationKind(row["kind"]),
+                version=row["version"],
+                title_da=row["title_da"],
+                title_en=row["title_en"],
+                text_da=row["text_da"],
+                text_en=row["text_en"],
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def load_rule_profiles(path: Path = RULE_PROFILES_FILE) -> int:
+    """Give each security level without a rule profile the example defaults from the file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    levels = {lvl.code: lvl for lvl in db.session.scalars(select(SecurityLevel))}
+    covered = set(db.session.scalars(select(RuleProfile.security_level_id)))
+    added = 0
+    for row in data["profiles"]:
+        level = levels.get(row["security_level"])
+        if level is None or level.id in covered:
+            continue
+        db.session.add(
+            RuleProfile(
+                security_level_id=level.id,
+                access_validity_days=row["access_validity_days"],
+                preparation_required=row["preparation_required"],
             )
         )
         added += 1
