@@ -62,11 +62,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.cases import bp as cases_bp
+    from portal.blueprints.clearance import bp as clearance_bp
     from portal.blueprints.directory import bp as directory_bp
     from portal.blueprints.documents import bp as documents_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.onboarding import bp as onboarding_bp
     from portal.blueprints.organisations import bp as organisations_bp
+    from portal.blueprints.signing import bp as signing_bp
+    from portal.blueprints.volunteers import bp as volunteers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -76,6 +79,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(volunteers_bp)
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(clearance_bp)
 
 
 def _register_assets(app: Flask) -> None:

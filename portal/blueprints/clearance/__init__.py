@@ -1,0 +1,3 @@
+from portal.blueprints.clearance.routes import bp
+
+__all__ = ["bp"]

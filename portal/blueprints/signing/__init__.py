@@ -1,0 +1,3 @@
+from portal.blueprints.signing.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.blueprints.volunteers.routes import bp
+
+__all__ = ["bp"]

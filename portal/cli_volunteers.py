@@ -1,0 +1,2 @@
+"""Operator commands for volunteers: ``flask portal send-reminders`` (for cron) and
+``flask portal verify-signatures``."""
