@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export PORTAL_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help setup run test lint format test-sqlite test-postgres translations services browser clean
+.PHONY: help setup pdf-libs run test lint format test-sqlite test-postgres translations services browser clean
 
 help:
 	@echo "make run    - set everything up and serve the portal on http://127.0.0.1:5000 (SQLite, demo data)"
@@ -32,7 +32,13 @@ node_modules/.installed: package.json package-lock.json
 portal/translations/en/LC_MESSAGES/messages.mo: portal/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d portal/translations -f
 
-setup: $(VENV)/.installed node_modules/.installed portal/translations/en/LC_MESSAGES/messages.mo
+setup: pdf-libs $(VENV)/.installed node_modules/.installed portal/translations/en/LC_MESSAGES/messages.mo
+
+# WeasyPrint (receipt PDFs) needs Pango and a font with Danish letters from Debian's packages.
+pdf-libs:
+	@{ ldconfig -p | grep -q libpango-1.0 && ldconfig -p | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu; } || { \
+	  echo "Installing Pango and fonts for PDF receipts from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null; }
 
 run: setup
 	$(FLASK) portal migrate

@@ -17,6 +17,8 @@ portal_cli = AppGroup("portal", help="Partnerportalen: database, reference data,
 
 
 def init_app(app: Flask) -> None:
+    from portal import cli_volunteers  # noqa: F401
+
     app.cli.add_command(portal_cli)
 
 

@@ -78,6 +78,26 @@ LABELS: dict[enum.Enum, Any] = {
     IdentityMethod.LOGIN_BIRTH_DATE: _l("Log-in og fødselsdato"),
 }
 
+# The volunteer's history (VolunteerEvent.action), as the organisation and the caseworker see it.
+VOLUNTEER_EVENT_LABELS: dict[str, Any] = {
+    "registered": _l("Registreret af organisationen, invitation sendt"),
+    "invitation_resent": _l("Nyt link sendt (det gamle virker ikke længere)"),
+    "invitation_reminded": _l("Påmindelse sendt til den frivillige"),
+    "invitation_lapsed": _l("Linket udløb uden at blive brugt; organisationen fik besked"),
+    "renewal": _l("Fornyelse startet: nyt link sendt, nyt tjek skal foretages"),
+    "preparation": _l("Forberedelse registreret"),
+    "account_attached": _l("Den frivillige åbnede linket og bekræftede sin identitet"),
+    "signed": _l("Erklæringer underskrevet"),
+    "awaiting_check": _l("Alt er underskrevet; venter på områdekontorets tjek"),
+    "cleared": _l("Godkendt efter tjek i Kriminalregistret"),
+    "not_cleared": _l("Ikke godkendt efter tjek i Kriminalregistret"),
+    "access_granted": _l("Fik adgang til institutioner"),
+    "access_revoked": _l("Adgang tilbagekaldt"),
+    "access_expired": _l("Adgang udløbet"),
+    "expired": _l("Al adgang er udløbet"),
+    "consent_withdrawn": _l("Trak sit samtykke tilbage"),
+}
+
 STATE_TAGS = {
     OrganisationState.APPROVED: "success",
     OrganisationState.REJECTED: "error",

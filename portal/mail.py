@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -21,11 +21,16 @@ from flask_babel import force_locale
 log = logging.getLogger(__name__)
 
 
+# An attachment: (file name, content type such as "application/pdf", the bytes).
+Attachment = tuple[str, str, bytes]
+
+
 @dataclass(frozen=True)
 class OutgoingMail:
     to: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -53,8 +58,16 @@ def render(template: str, language: str, to: str = "", **context: Any) -> Outgoi
     return OutgoingMail(to=to, subject=subject, body=body)
 
 
-def send_template(to: str, template: str, *, language: str = "da", **context: Any) -> None:
-    queue(render(template, language, to, **context))
+def send_template(
+    to: str,
+    template: str,
+    *,
+    language: str = "da",
+    attachments: tuple[Attachment, ...] = (),
+    **context: Any,
+) -> None:
+    message = render(template, language, to, **context)
+    queue(replace(message, attachments=attachments) if attachments else message)
 
 
 def queue(message: OutgoingMail) -> None:
@@ -87,6 +100,9 @@ def _build(message: OutgoingMail) -> EmailMessage:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain="partnerportal.local")
     email.set_content(message.body)
+    for filename, content_type, data in message.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return email
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.models import Role
@@ -29,6 +29,16 @@ class NavItem:
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("main.dashboard", _l("Overblik")),
     NavEntry("cases.queue", _l("Sager"), frozenset({Role.CASEWORKER}), "cases."),
+    NavEntry(
+        "volunteers.index",
+        _l("Frivillige"),
+        frozenset({Role.NGO_ADMIN, Role.NGO_MEMBER}),
+        "volunteers.",
+    ),
+    NavEntry(
+        "clearance.queue", _l("Tjek af frivillige"), frozenset({Role.CASEWORKER}), "clearance."
+    ),
+    NavEntry("signing.my_page", _l("Min side"), frozenset({Role.VOLUNTEER}), "signing.my"),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(
         "admin.institutions", _l("Institutioner"), frozenset({Role.ADMIN}), "admin.institution"
@@ -37,6 +47,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
         "admin.area_offices", _l("Områdekontorer"), frozenset({Role.ADMIN}), "admin.area_office"
     ),
+    NavEntry("admin.declarations", _l("Erklæringer"), frozenset({Role.ADMIN}), "admin.declaration"),
     NavEntry("auth.profile", _l("Min profil"), None, "auth.profile"),
 )
 
@@ -48,6 +59,8 @@ def navigation_for(user: Any, endpoint: str | None) -> list[NavItem]:
     for entry in NAVIGATION:
         if entry.roles is not None and not user.has_role(*entry.roles):
             continue
+        if entry.endpoint not in current_app.view_functions:
+            continue  # a part of the portal that is not (yet) installed
         prefix = entry.section or entry.endpoint
         active = bool(endpoint) and (endpoint == entry.endpoint or endpoint.startswith(prefix))
         items.append(NavItem(url_for(entry.endpoint), str(entry.label), active))

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -168,7 +168,9 @@ def _database_unavailable(error: OperationalError) -> Any:
 def _template_context() -> dict[str, Any]:
     settings = current_app.config["PORTAL"]
     warning = None
-    if current_user and current_user.is_authenticated:
+    # Templates are also rendered outside requests (PDF receipts from CLI commands).
+    in_request = has_request_context()
+    if in_request and current_user and current_user.is_authenticated:
         warning = SessionWarning(
             idle_seconds=current_app.config["SESSION_IDLE_SECONDS"],
             warn_seconds=settings["SESSION_WARNING_SECONDS"],
@@ -180,7 +182,7 @@ def _template_context() -> dict[str, Any]:
         "agency_name": settings["AGENCY_NAME"],
         "agency_contact_email": settings["AGENCY_CONTACT_EMAIL"],
         "agency_contact_phone": settings["AGENCY_CONTACT_PHONE"],
-        "nav_items": navigation_for(current_user, request.endpoint),
+        "nav_items": navigation_for(current_user, request.endpoint) if in_request else [],
         "session_warning": warning,
         "languages": LANGUAGES,
         "current_language": str(get_locale() or "da"),

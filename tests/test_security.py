@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -152,8 +153,17 @@ def test_database_down_gives_a_clean_503(tmp_path: Path, backend: str) -> None:
 def test_production_refuses_unsafe_settings(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": ""})
+    production = {"ENV": "production", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigurationError, match="CPR_KEY"):
+        create_app(production)
+    keys = {
+        "CPR_KEY": base64.b64encode(b"c" * 32).decode(),
+        "EVIDENCE_KEY": base64.b64encode(b"e" * 32).decode(),
+    }
+    with pytest.raises(ConfigurationError, match="EVIDENCE_KEY"):
+        create_app({**production, "CPR_KEY": keys["CPR_KEY"]})
     with pytest.raises(ConfigurationError, match="PostgreSQL"):
-        create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
+        create_app({**production, **keys})
 
 
 def test_production_cookies_are_secure(tmp_path: Path) -> None:
@@ -163,6 +173,8 @@ def test_production_cookies_are_secure(tmp_path: Path) -> None:
             "INSTANCE_PATH": str(tmp_path),
             "SECRET_KEY": "x" * 40,
             "DATABASE_URL": "postgresql+psycopg://portal@127.0.0.1:1/portal",
+            "CPR_KEY": base64.b64encode(b"c" * 32).decode(),
+            "EVIDENCE_KEY": base64.b64encode(b"e" * 32).decode(),
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("checked_by_id", sa.Uuid(), nullable=True),
         sa.Column("checked_at", portal.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_at", portal.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("renewed_at", portal.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", portal.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -62,6 +62,8 @@ HTTP_TIMEOUT_SECONDS = 10
 # Clock difference tolerated between the provider and us when checking exp and iat.
 LEEWAY_SECONDS = 60
 NEXT_KEY = "oidc_next"
+# Where a person whose identity was proven without an account goes next (the signing flow).
+PROOF_NEXT_KEY = "oidc_proof_next"
 
 # --- the registry of one app ----------------------------------------------------------------
 
@@ -170,6 +172,7 @@ class LoggedIn:
 @dataclass(frozen=True)
 class IdentityConfirmed:
     identity: ExternalIdentity
+    target: str = ""  # the caller's page to return to; empty: the confirmation page
 
 
 Outcome = Refusal | LoggedIn | IdentityConfirmed
@@ -257,19 +260,26 @@ def _error_code(raw: str | None) -> str:
 # --- the flow -------------------------------------------------------------------------------
 
 
-def start_login(provider: ProviderConfig, next_url: str | None) -> Response | Refusal:
-    """Send the browser to the provider (authorization code flow with PKCE)."""
+def start_login(
+    provider: ProviderConfig, next_url: str | None, *, proof_next: str | None = None
+) -> Response | Refusal:
+    """Send the browser to the provider (authorization code flow with PKCE).
+
+    ``next_url`` is where a person who logs in goes; ``proof_next`` where a citizen whose
+    identity is proven without an account goes (default: the confirmation page).
+    """
     try:
         provider_issuer(provider)
     except ProviderUnavailable as error:
         log.error("OpenID Connect provider %s unavailable: %s", provider.name, error)
         status, title, message = _PAGES["provider_unavailable"]
         return Refusal("provider_unavailable", status, str(title), str(message))
-    target = safe_next(next_url, "")
-    if target:
-        session[NEXT_KEY] = target
-    else:
-        session.pop(NEXT_KEY, None)
+    for key, url in ((NEXT_KEY, next_url), (PROOF_NEXT_KEY, proof_next)):
+        target = safe_next(url, "")
+        if target:
+            session[key] = target
+        else:
+            session.pop(key, None)
     params = {"ui_locales": str(get_locale() or "da")}
     if provider.acr_values:
         params["acr_values"] = provider.acr_values
@@ -431,4 +441,4 @@ def complete_login(provider: ProviderConfig) -> Outcome:
     )
     identities.remember_identity_proof(identity)
     session.pop(NEXT_KEY, None)
-    return IdentityConfirmed(identity)
+    return IdentityConfirmed(identity, safe_next(session.pop(PROOF_NEXT_KEY, None), ""))

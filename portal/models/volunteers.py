@@ -139,6 +139,8 @@ class Volunteer(UUIDPrimaryKey, Base):
     checked_at: Mapped[datetime | None]
 
     withdrawn_at: Mapped[datetime | None]
+    # A renewal starts signing over: signatures from before it no longer count.
+    renewed_at: Mapped[datetime | None]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import ColumnElement, false, func, or_, select
 
 from portal import audit, db
 from portal.db import utcnow
+from portal.labels import label
 from portal.models import (
+    AccessGrant,
     AccountToken,
     AuditEntry,
+    DeclarationKind,
     Institution,
     Organisation,
     OrganisationState,
     Role,
+    Signature,
     TokenPurpose,
     User,
+    Volunteer,
+    VolunteerState,
 )
+from portal.services import volunteer_status
+from portal.services.volunteer_status import VolunteerStatus
 
 WAITING_STATES = (
     OrganisationState.SUBMITTED,
@@ -33,6 +44,224 @@ SECURITY_ACTIONS = ("auth.login_failed", "access.denied", "auth.oidc_refused")
 class Panel:
     role: Role
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One line of "what needs me now": a count, what it means, and where to act on it."""
+
+    key: str
+    count: int
+    text: str
+    url: str | None = None
+
+
+def _url(endpoint: str, **values: Any) -> str | None:
+    """A link, or None while its endpoint does not exist (built by another part of the portal)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
+# --- volunteers -------------------------------------------------------------------------------
+# Plain counting queries, each scoped by the caller to the user's organisations or area offices
+# (never another tenant's). The conditions mirror volunteer_status.status_of.
+
+
+def _lapsed(now: datetime) -> ColumnElement[bool]:
+    return (
+        (Volunteer.state == VolunteerState.INVITED)
+        & Volunteer.invitation_used_at.is_(None)
+        & or_(Volunteer.invitation_expires_at.is_(None), Volunteer.invitation_expires_at <= now)
+    )
+
+
+def _expiring(now: datetime) -> ColumnElement[bool]:
+    day = volunteer_status.today(now)
+    return (Volunteer.state == VolunteerState.CLEARED) & Volunteer.access_grants.any(
+        AccessGrant.ended_at.is_(None)
+        & (AccessGrant.valid_from <= day)
+        & (AccessGrant.valid_until >= day)
+        & (AccessGrant.valid_until <= day + volunteer_status.reminder_window())
+    )
+
+
+def _resign_needed() -> ColumnElement[bool]:
+    """Cleared, but without a signature of the current version of a declaration they need."""
+    missing = []
+    for kind, version in volunteer_status.current_versions().items():
+        unsigned = ~Volunteer.id.in_(
+            select(Signature.volunteer_id).where(Signature.declaration_version_id == version.id)
+        )
+        if kind == DeclarationKind.VISITING_FRIEND:
+            unsigned = unsigned & Volunteer.visiting_friend
+        missing.append(unsigned)
+    if not missing:
+        return false()
+    return (Volunteer.state == VolunteerState.CLEARED) & or_(*missing)
+
+
+def _count_volunteers(scope: ColumnElement[bool], condition: ColumnElement[bool]) -> int:
+    query = (
+        select(func.count(Volunteer.id))
+        .select_from(Volunteer)
+        .join(Organisation, Organisation.id == Volunteer.organisation_id)
+        .where(scope, condition)
+    )
+    return db.session.scalar(query) or 0
+
+
+def _ngo_volunteer_tasks(user: User, role: Role, now: datetime) -> list[Task]:
+    """For each of the user's organisations in ``role``: lapsed invitations, access expiring,
+    awaiting the check, to sign again. Staff of several organisations get one set per
+    organisation, each linking to that organisation's list."""
+    several = len(user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER)) > 1
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.id.in_(user.scopes(role)))
+        .order_by(Organisation.name)
+    )
+    tasks = []
+    for organisation in organisations:
+        scope = Volunteer.organisation_id == organisation.id
+        counts = {
+            VolunteerStatus.INVITATION_LAPSED: _count_volunteers(scope, _lapsed(now)),
+            VolunteerStatus.EXPIRING: _count_volunteers(scope, _expiring(now)),
+            VolunteerStatus.AWAITING_CHECK: _count_volunteers(
+                scope, Volunteer.state == VolunteerState.AWAITING_CHECK
+            ),
+            VolunteerStatus.RESIGN_NEEDED: _count_volunteers(scope, _resign_needed()),
+        }
+        extra = {"organisation": str(organisation.id)} if several else {}
+        for status, count in counts.items():
+            text = _ngo_task_text(status, count)
+            tasks.append(
+                Task(
+                    status.value,
+                    count,
+                    f"{organisation.name}: {text}" if several else text,
+                    _url("volunteers.index", status=status.value, **extra),
+                )
+            )
+    return tasks
+
+
+def _ngo_task_text(status: VolunteerStatus, count: int) -> str:
+    if status == VolunteerStatus.INVITATION_LAPSED:
+        return ngettext(
+            "%(num)d frivillig har ikke brugt sin invitation, og linket er udløbet",
+            "%(num)d frivillige har ikke brugt deres invitation, og linket er udløbet",
+            count,
+        )
+    if status == VolunteerStatus.EXPIRING:
+        return ngettext(
+            "%(num)d frivillig har adgang, der snart udløber",
+            "%(num)d frivillige har adgang, der snart udløber",
+            count,
+        )
+    if status == VolunteerStatus.AWAITING_CHECK:
+        return ngettext(
+            "%(num)d frivillig venter på områdekontorets tjek",
+            "%(num)d frivillige venter på områdekontorets tjek",
+            count,
+        )
+    return ngettext(
+        "%(num)d frivillig skal underskrive en ny version af en erklæring",
+        "%(num)d frivillige skal underskrive en ny version af en erklæring",
+        count,
+    )
+
+
+def _caseworker_volunteer_tasks(area_ids: set[Any], now: datetime) -> list[Task]:
+    scope = Organisation.area_office_id.in_(area_ids)
+    awaiting = _count_volunteers(scope, Volunteer.state == VolunteerState.AWAITING_CHECK)
+    expiring = _count_volunteers(scope, _expiring(now))
+    return [
+        Task(
+            VolunteerStatus.AWAITING_CHECK.value,
+            awaiting,
+            ngettext(
+                "%(num)d frivillig venter på tjek i Kriminalregistret",
+                "%(num)d frivillige venter på tjek i Kriminalregistret",
+                awaiting,
+            ),
+            _url("clearance.queue"),
+        ),
+        Task(
+            VolunteerStatus.EXPIRING.value,
+            expiring,
+            ngettext(
+                "%(num)d frivillig har adgang, der snart udløber",
+                "%(num)d frivillige har adgang, der snart udløber",
+                expiring,
+            ),
+        ),
+    ]
+
+
+def _next_step(status: VolunteerStatus, outdated: list[DeclarationKind]) -> str:
+    if outdated and status != VolunteerStatus.INVITED:
+        return _(
+            "Der er en ny version af %(kinds)s. Underskriv igen, før du deltager i nye aktiviteter.",
+            kinds=", ".join(str(label(kind)) for kind in outdated),
+        )
+    steps = {
+        VolunteerStatus.INVITED: _("Læs og underskriv erklæringerne."),
+        VolunteerStatus.INVITATION_LAPSED: _(
+            "Dit link er udløbet. Bed organisationen om at sende et nyt."
+        ),
+        VolunteerStatus.AWAITING_CHECK: _(
+            "Du har underskrevet. Områdekontoret tjekker Kriminalregistret, og du får besked."
+        ),
+        VolunteerStatus.CLEARED: _(
+            "Du er godkendt. Områdekontoret giver dig adgang til institutionerne."
+        ),
+        VolunteerStatus.ACCESS_GRANTED: _("Du har adgang. Der er ikke noget, du skal gøre nu."),
+        VolunteerStatus.EXPIRING: _(
+            "Din adgang udløber snart. Tal med organisationen om at forny den."
+        ),
+        VolunteerStatus.EXPIRED: _(
+            "Din adgang er udløbet. Tal med organisationen, hvis du vil fortsætte."
+        ),
+        VolunteerStatus.WITHDRAWN: _("Du har trukket dit samtykke tilbage."),
+        VolunteerStatus.NOT_CLEARED: _("Kontakt organisationen, hvis du har spørgsmål."),
+    }
+    return steps.get(status, "")
+
+
+def _own_volunteering(user: User, now: datetime) -> tuple[list[dict[str, Any]], list[Task]]:
+    """The user's own volunteer records (one per organisation): status and what to do next."""
+    records, tasks = [], []
+    for volunteer in db.session.scalars(
+        select(Volunteer).where(Volunteer.user_id == user.id).order_by(Volunteer.created_at)
+    ):
+        status = volunteer_status.status_of(volunteer, now)
+        outdated = (
+            volunteer_status.outdated_kinds(volunteer)
+            if volunteer.state in (VolunteerState.AWAITING_CHECK, VolunteerState.CLEARED)
+            else []
+        )
+        act = bool(outdated) or status == VolunteerStatus.INVITED
+        url = _url("signing.my_page") if act else None
+        next_step = _next_step(status, outdated)
+        records.append(
+            {
+                "volunteer": volunteer,
+                "status": status,
+                "outdated": outdated,
+                "next_step": next_step,
+                "url": url,
+            }
+        )
+        tasks.append(
+            Task(
+                "sign_again" if outdated else status.value,
+                len(outdated),
+                f"{volunteer.organisation.name}: {label(status)}. {next_step}",
+                url,
+            )
+        )
+    return records, tasks
 
 
 def _pending_invitations(**scope: Any) -> int:
@@ -74,7 +303,12 @@ def _organisation_panel(user: User, role: Role) -> Panel:
                 "pending_invitations": _pending_invitations(organisation_id=organisation.id),
             }
         )
-    return Panel(role, {"organisations": entries})
+    data: dict[str, Any] = {"organisations": entries}
+    if role in (Role.NGO_ADMIN, Role.NGO_MEMBER):
+        data["volunteer_tasks"] = _ngo_volunteer_tasks(user, role, utcnow())
+    elif role == Role.VOLUNTEER:
+        data["volunteer_records"], data["volunteer_tasks"] = _own_volunteering(user, utcnow())
+    return Panel(role, data)
 
 
 def _caseworker_panel(user: User) -> Panel:
@@ -108,6 +342,7 @@ def _caseworker_panel(user: User) -> Panel:
             "institutions": institutions or 0,
             "approved": approved or 0,
             "now": utcnow(),
+            "volunteer_tasks": _caseworker_volunteer_tasks(areas, utcnow()),
         },
     )
 
@@ -151,6 +386,17 @@ def _dpo_panel(_user: User) -> Panel:
 
 
 def _admin_panel(_user: User) -> Panel:
+    resign = _count_volunteers(Volunteer.id.is_not(None), _resign_needed())
+    declarations = Task(
+        "declarations",
+        resign,
+        ngettext(
+            "Erklæringer: %(num)d frivillig skal underskrive en ny version",
+            "Erklæringer: %(num)d frivillige skal underskrive en ny version",
+            resign,
+        ),
+        _url("admin.declarations"),
+    )
     return Panel(
         Role.ADMIN,
         {
@@ -170,6 +416,7 @@ def _admin_panel(_user: User) -> Panel:
             "newest_users": list(
                 db.session.scalars(select(User).order_by(User.created_at.desc()).limit(5))
             ),
+            "volunteer_tasks": [declarations],
         },
     )
 

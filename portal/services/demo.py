@@ -302,6 +302,9 @@ def seed_demo() -> list[DemoAccount]:
     assert ngo_admin is not None
     for key, organisation in organisations.items():
         _demo_documents(organisation, ngo_admin if key == "A" else None)
+    from portal.services.demo_volunteers import seed_volunteers
+
+    seed_volunteers(organisations["A"])
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()

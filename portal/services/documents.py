@@ -66,6 +66,11 @@ PURPOSES: dict[str, Purpose] = {
     "attachment": Purpose(_l("Andet bilag"), ("pdf", "docx", "xlsx", "odt", "png", "jpeg")),
 }
 
+# Files the portal makes itself (``store_bytes``); kept apart so no upload form offers them.
+GENERATED_PURPOSES: dict[str, Purpose] = {
+    "signature_receipt": Purpose(_l("Kvittering for underskrift"), ("pdf",)),
+}
+
 
 class UploadError(Exception):
     """An upload refused, with a message for the user in their language."""
@@ -184,6 +189,57 @@ def store(
     Raises UploadError (nothing stored) for a bad file or an unreachable store.
     """
     data, kind = validate(upload, purpose)
+    return _save(
+        data,
+        kind,
+        owner_type=owner_type,
+        owner_id=owner_id,
+        purpose=purpose,
+        name=upload.filename or "",
+        uploaded_by=uploaded_by,
+        description=description,
+    )
+
+
+def store_bytes(
+    data: bytes,
+    *,
+    name: str,
+    owner_type: OwnerType,
+    owner_id: uuid.UUID,
+    purpose: str,
+    uploaded_by: User | None,
+    description: str = "",
+) -> Document:
+    """Store a file the portal made itself (a receipt), with the same checks and records as an
+    upload. Raises UploadError (nothing stored) if the content does not fit the purpose or the
+    store cannot be reached."""
+    kind = detect_kind(data)
+    if kind is None or kind not in GENERATED_PURPOSES[purpose].kinds:
+        raise ValueError(f"a {kind} file cannot be stored as {purpose}")
+    return _save(
+        data,
+        KINDS[kind],
+        owner_type=owner_type,
+        owner_id=owner_id,
+        purpose=purpose,
+        name=name,
+        uploaded_by=uploaded_by,
+        description=description,
+    )
+
+
+def _save(
+    data: bytes,
+    kind: FileKind,
+    *,
+    owner_type: OwnerType,
+    owner_id: uuid.UUID,
+    purpose: str,
+    name: str,
+    uploaded_by: User | None,
+    description: str,
+) -> Document:
     key = f"documents/{uuid.uuid4().hex}"
     try:
         storage.get_storage().put(key, data, kind.content_type)
@@ -199,7 +255,7 @@ def store(
         owner_type=owner_type,
         owner_id=owner_id,
         purpose=purpose,
-        original_name=clean_name(upload.filename or "", kind),
+        original_name=clean_name(name, kind),
         description=description.strip(),
         content_type=kind.content_type,
         size=len(data),

@@ -112,12 +112,12 @@ def current_versions() -> dict[DeclarationKind, DeclarationVersion]:
 
 
 def latest_signatures(volunteer: Volunteer) -> dict[DeclarationKind, Signature]:
-    """The newest signature of each declaration the volunteer has signed."""
-    signatures = db.session.scalars(
-        select(Signature)
-        .where(Signature.volunteer_id == volunteer.id)
-        .order_by(Signature.signed_at)
-    )
+    """The newest signature of each declaration the volunteer has signed (since the latest
+    renewal: a renewal asks for every declaration again)."""
+    query = select(Signature).where(Signature.volunteer_id == volunteer.id)
+    if volunteer.renewed_at is not None:
+        query = query.where(Signature.signed_at >= volunteer.renewed_at)
+    signatures = db.session.scalars(query.order_by(Signature.signed_at))
     return {signature.declaration_version.kind: signature for signature in signatures}
 
 

@@ -1,3 +1,4 @@
+from portal.blueprints.admin import declarations  # noqa: F401  (its routes join bp)
 from portal.blueprints.admin.routes import bp
 
 __all__ = ["bp"]

@@ -45,7 +45,7 @@ def oidc_callback(provider: str) -> Response | tuple[str, int]:
         return _refused(outcome)
     if isinstance(outcome, oidc.LoggedIn):
         return redirect(outcome.target)
-    return redirect(url_for("auth.oidc_identity_confirmed"))
+    return redirect(outcome.target or url_for("auth.oidc_identity_confirmed"))
 
 
 @bp.get("/identitet/bekraeftet")
