@@ -9,7 +9,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal import create_app, db, migrate
-from portal.models import Role, User
+from portal.models import Role, User, Volunteer
+from portal.services.demo import DEMO_ACCOUNTS
+from portal.services.demo_volunteers import DEMO_VOLUNTEERS
 from tests.conftest import app_settings
 
 
@@ -53,7 +55,13 @@ def test_make_run_sequence_on_an_empty_database(new_database, tmp_path: Path) ->
     second = runner.invoke(args=["portal", "seed-demo", "--if-empty"])
     assert "not loaded" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 11
+        # The demo accounts, and an account for each demo volunteer who has signed; once.
+        emails = list(db.session.scalars(select(User.email)))
+        signed = {v.email for v in DEMO_VOLUNTEERS if v.stage in ("awaiting_check", "cleared")}
+        assert sorted(emails) == sorted({a.email for a in DEMO_ACCOUNTS} | signed)
+        assert db.session.scalar(select(func.count()).select_from(Volunteer)) == len(
+            DEMO_VOLUNTEERS
+        )
     assert runner.invoke(args=["portal", "audit-verify"]).exit_code == 0
     app.extensions["portal_db"].engine.dispose()
     migrate.downgrade(database.url, "base")

@@ -60,6 +60,15 @@ def _panel(email: str, role: Role) -> Panel:
     return next(p for p in panels_for(user) if p.role == role)
 
 
+def _volunteer_account(email: str) -> str:
+    """A fresh account with the volunteer role in organisation A and no volunteer rows of its
+    own (the demo account volunteer@example.org has the demo's Mette Hansen)."""
+    user = accounts.create_user(email, "Frede Frivillig", "en lang og god adgangskode")
+    accounts.grant_role(user, Role.VOLUNTEER, organisation_id=organisation_id(ORG_A))
+    db.session.flush()
+    return email
+
+
 def _counts(panel: Panel) -> dict[str, int]:
     return {task.key: task.count for task in panel.data["volunteer_tasks"]}
 
@@ -150,10 +159,11 @@ def test_a_new_version_shows_who_must_sign_again(world: Any) -> None:
 
 def test_the_volunteer_sees_their_status_and_is_asked_to_sign_again(app: Flask) -> None:
     with app.test_request_context():
-        user = accounts.find_user_by_email("volunteer@example.org")
-        make_volunteer(ORG_A, "Mette Hansen", S.CLEARED, user=user)
+        email = _volunteer_account("frede.frivillig@example.org")
+        user = accounts.find_user_by_email(email)
+        make_volunteer(ORG_A, "Frede Frivillig", S.CLEARED, user=user)
         make_volunteer(ORG_B, "Someone Else", S.CLEARED)  # not theirs
-        panel = _panel("volunteer@example.org", Role.VOLUNTEER)
+        panel = _panel(email, Role.VOLUNTEER)
         [record] = panel.data["volunteer_records"]
         assert record["status"] == volunteer_status.VolunteerStatus.CLEARED
         assert record["outdated"] == []
@@ -170,7 +180,7 @@ def test_the_volunteer_sees_their_status_and_is_asked_to_sign_again(app: Flask) 
             change_note="Kortere",
             actor=None,
         )
-        [task] = _panel("volunteer@example.org", Role.VOLUNTEER).data["volunteer_tasks"]
+        [task] = _panel(email, Role.VOLUNTEER).data["volunteer_tasks"]
         assert task.key == "sign_again" and task.count == 1
         assert "Tavshedspligt" in task.text
         if "signing.my_page" in app.view_functions:
@@ -181,7 +191,9 @@ def test_no_volunteer_lines_without_volunteers_in_scope(app: Flask) -> None:
     with app.test_request_context():
         counts = _counts(_panel("ngo-b.admin@example.org", Role.NGO_ADMIN))
         assert set(counts.values()) == {0}
-        assert _panel("volunteer@example.org", Role.VOLUNTEER).data["volunteer_tasks"] == []
+        email = _volunteer_account("frede.frivillig@example.org")
+        assert _panel(email, Role.VOLUNTEER).data["volunteer_tasks"] == []
+        assert _panel(email, Role.VOLUNTEER).data["volunteer_records"] == []
 
 
 @pytest.mark.parametrize("role", ["ngo_a_admin", "caseworker_ost", "volunteer", "admin"])

@@ -27,6 +27,7 @@ from portal.models import (
 )
 from portal.services import accounts, declaration_texts, volunteer_status
 from portal.services.declaration_texts import DeclarationTextError
+from portal.services.demo_volunteers import DEMO_VOLUNTEERS
 
 ORG_A = "Foreningen Nyt Netværk"
 ORG_B = "Vestjyske Besøgsvenner"
@@ -242,10 +243,19 @@ def test_resign_mail_goes_once_to_each_affected_volunteer_and_to_their_admins(
         emails = {v.name: v.email for v in (friend, waiting, far, not_friend, withdrawn, invited)}
         no_account_email = no_account.email
 
-    assert counts == {"volunteers": 3, "organisations": 2, "admin_mails": 2}
+    # The demo data's visiting friends of A who have signed are asked too (Mette Hansen).
+    demo_friends = {
+        v.name: v.email
+        for v in DEMO_VOLUNTEERS
+        if v.visiting_friend and v.stage in ("awaiting_check", "cleared")
+    }
+    assert demo_friends
+    assert counts == {"volunteers": 3 + len(demo_friends), "organisations": 2, "admin_mails": 2}
     to = [m.to for m in outbox]
     for name in ("Karen Ven", "Ole Venter", "Jens Jyde"):
         assert to.count(emails[name]) == 1, name
+    for name, email in demo_friends.items():
+        assert to.count(email) == 1, name
     for name in ("Per Mentor", "Tove Trukket", "Ida Inviteret"):
         assert emails[name] not in to, name
     assert no_account_email not in to
@@ -261,6 +271,7 @@ def test_resign_mail_goes_once_to_each_affected_volunteer_and_to_their_admins(
     assert expected_link in volunteer_mail.body
     admin_a = next(m for m in outbox if m.to == "ngo-a.admin@example.org")
     assert "Karen Ven" in admin_a.body and "Ole Venter" in admin_a.body
+    assert all(name in admin_a.body for name in demo_friends)
     assert "Jens Jyde" not in admin_a.body  # another organisation's volunteer
     admin_b = next(m for m in outbox if m.to == "ngo-b.admin@example.org")
     assert "Jens Jyde" in admin_b.body and "Karen Ven" not in admin_b.body
@@ -399,6 +410,8 @@ def test_only_the_admin_edits_declarations(app: Flask, login_as: Any, role: str)
 
 def test_the_list_counts_current_and_older_signers(app: Flask, login_as: Any) -> None:
     with app.test_request_context():
+        # The demo data's signers are counted too: all on the current version, until now.
+        before = declaration_texts.summary(DeclarationKind.CONFIDENTIALITY)
         early = make_volunteer(ORG_A, "Tidlig Frivillig")
         current = volunteer_status.current_versions()[DeclarationKind.CONFIDENTIALITY]
         new = declaration_texts.publish_version(
@@ -415,7 +428,11 @@ def test_the_list_counts_current_and_older_signers(app: Flask, login_as: Any) ->
         summary = declaration_texts.summary(DeclarationKind.CONFIDENTIALITY)
         db.session.commit()
     assert early.id is not None
-    assert (summary.signed_current, summary.signed_older) == (1, 1)
+    assert before.current is not None and before.current.version == 1
+    assert (summary.signed_current, summary.signed_older) == (
+        1,
+        before.signed_current + before.signed_older + 1,
+    )
     assert summary.current is not None and summary.current.version == 2
     listing = login_as("admin").get(URL)
     assert listing.status_code == 200

@@ -195,6 +195,7 @@ def _caseworker_volunteer_tasks(area_ids: set[Any], now: datetime) -> list[Task]
                 "%(num)d frivillige har adgang, der snart udløber",
                 expiring,
             ),
+            _url("clearance.queue", tab="expiring"),
         ),
     ]
 

@@ -189,13 +189,20 @@ def account_for(volunteer: Volunteer) -> User | None:
     return accounts.find_user_by_email(volunteer.email)
 
 
-def _event(volunteer: Volunteer, action: str, actor: User | None, text: str = "") -> None:
+def _event(
+    volunteer: Volunteer,
+    action: str,
+    actor: User | None,
+    text: str = "",
+    now: datetime | None = None,
+) -> None:
     db.session.add(
         VolunteerEvent(
             volunteer_id=volunteer.id,
             action=action,
             text=text,
             actor_id=actor.id if actor else None,
+            created_at=now or utcnow(),
         )
     )
 
@@ -207,7 +214,7 @@ def attach_account(volunteer: Volunteer, user: User, now: datetime | None = None
     volunteer.user_id = user.id
     accounts.grant_role(user, Role.VOLUNTEER, organisation_id=volunteer.organisation_id)
     volunteer_links.use_link(volunteer, now)
-    _event(volunteer, "account_attached", user)
+    _event(volunteer, "account_attached", user, now=now)
     db.session.flush()
     audit.record(
         "volunteer.account_attached",
@@ -363,7 +370,7 @@ def sign_declarations(
         signatures.append(signature)
     # Touching the volunteer makes a concurrent second submit fail on the version check.
     volunteer.signed_at = now
-    _event(volunteer, "signed", user, ", ".join(item.title for item in items))
+    _event(volunteer, "signed", user, ", ".join(item.title for item in items), now=now)
     db.session.flush()
     for signature in signatures:
         audit.record(
@@ -384,7 +391,7 @@ def sign_declarations(
         and not outdated_kinds(volunteer)
     ):
         volunteer.state = VolunteerState.AWAITING_CHECK
-        _event(volunteer, "awaiting_check", user)
+        _event(volunteer, "awaiting_check", user, now=now)
         db.session.flush()
         audit.record(
             "volunteer.awaiting_check",

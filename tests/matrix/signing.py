@@ -101,7 +101,8 @@ def world(session: Session) -> dict[str, Any]:
         organisation_id=organisation.id,
         user_id=account.id,
         name="Mette Hansen",
-        email="volunteer@example.org",
+        # Not her demo e-mail: the demo data has a volunteer row for that one already.
+        email="matrix.signing.own@example.org",
         birth_date=date(1988, 4, 5),
         state=VolunteerState.INVITED,
         invitation_used_at=utcnow(),
