@@ -30,7 +30,7 @@ from portal.models import (
     VolunteerEvent,
     VolunteerState,
 )
-from portal.services import clearance, volunteer_status
+from portal.services import access_expiry, clearance, volunteer_status
 from tests.roles import ROLE_ACCOUNTS
 
 ORG_A = "Foreningen Nyt Netværk"  # area Øst
@@ -654,7 +654,7 @@ def test_expiry_reminders_once_and_expiry_once(app: Flask, outbox: list[Any]) ->
 
     def run(day: date) -> dict[str, int]:
         with app.app_context():
-            counts = clearance.process_access_expiry(_noon(day))
+            counts = access_expiry.process_access_expiry(_noon(day))
             db.session.commit()
             return counts
 
@@ -696,7 +696,7 @@ def test_expiry_keeps_a_volunteer_with_other_access_cleared(app: Flask) -> None:
         grants=(("KiF København", 5), ("Pension Engelsborg", 300)),
     )
     with app.app_context():
-        clearance.process_access_expiry(_noon(volunteer_status.today() + timedelta(days=6)))
+        access_expiry.process_access_expiry(_noon(volunteer_status.today() + timedelta(days=6)))
         db.session.commit()
     volunteer = _load(app, volunteer_id)
     assert volunteer.state == VolunteerState.CLEARED

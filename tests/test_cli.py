@@ -65,3 +65,25 @@ def test_make_run_sequence_on_an_empty_database(new_database, tmp_path: Path) ->
     assert runner.invoke(args=["portal", "audit-verify"]).exit_code == 0
     app.extensions["portal_db"].engine.dispose()
     migrate.downgrade(database.url, "base")
+
+
+def test_send_reminders_for_cron_sends_nothing_twice(app: Flask) -> None:
+    """The demo data has a lapsed invitation (Sara Nielsen) and access ending in 20 days
+    (Birgitte Lund): one run tells the NGO and reminds; a second run does nothing."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["portal", "send-reminders"])
+    assert first.exit_code == 0, first.output
+    assert "invitation_lapses: 1" in first.output
+    assert "access_reminded: 1" in first.output
+    second = runner.invoke(args=["portal", "send-reminders"])
+    assert second.exit_code == 0, second.output
+    assert all(line.endswith(": 0") for line in second.output.strip().splitlines())
+    late = runner.invoke(args=["portal", "send-reminders", "--at", "2099-01-01"])
+    assert late.exit_code == 0, late.output
+    assert "access_expired: " in late.output and "access_expired: 0" not in late.output
+
+
+def test_verify_signatures_passes_on_the_demo_data(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["portal", "verify-signatures"])
+    assert result.exit_code == 0, result.output
+    assert "Signatures OK" in result.output

@@ -35,7 +35,7 @@ from portal.models import (
     VolunteerEvent,
     VolunteerState,
 )
-from portal.services import accounts, volunteer_links, volunteers
+from portal.services import accounts, invitation_reminders, volunteer_links, volunteers
 from portal.services.volunteer_status import (
     VolunteerStatus,
     current_versions,
@@ -635,7 +635,7 @@ def test_invitation_reminders_and_lapse_notices_go_out_once(app: Flask, outbox: 
 
         def run(days: int) -> list[Any]:
             before = len(outbox)
-            volunteers.remind_invitations(start + timedelta(days=days))
+            invitation_reminders.remind_invitations(start + timedelta(days=days))
             db.session.commit()
             return [m for m in outbox[before:] if "Rikke Rask" in m.body]
 
@@ -673,7 +673,7 @@ def test_a_used_link_gets_no_reminder(app: Flask, outbox: list[Any]) -> None:
         assert volunteer is not None
         volunteer_links.use_link(volunteer, start + timedelta(days=1))
         db.session.commit()
-        volunteers.remind_invitations(start + timedelta(days=20))
+        invitation_reminders.remind_invitations(start + timedelta(days=20))
     assert [m for m in outbox if m.to == "i.gang@example.org"] == []
     assert _events(app, volunteer_id) == []
 

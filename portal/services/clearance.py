@@ -13,20 +13,16 @@ winner and a clear "changed by someone else" for the other.
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 
-from portal import audit, cpr, db, mail
+from portal import audit, cpr, db
 from portal.auth.permissions import can_check_volunteer
 from portal.db import utcnow
 from portal.labels import label
@@ -40,18 +36,17 @@ from portal.models import (
     RuleProfile,
     User,
     Volunteer,
-    VolunteerEvent,
     VolunteerState,
 )
-from portal.services import volunteer_status, workflow
+from portal.services import volunteer_notices as notices
+from portal.services import volunteer_status
+from portal.services.volunteer_history import record_event
 
 REASON_MAX = 500
 REVOKE_REASON_MAX = 2000
 # Used when a security level has no rule profile (the admin added a level without one).
 DEFAULT_VALIDITY_DAYS = 365
 
-# The history in the past tense, by VolunteerEvent.action. Texts of these events are safe for
-# the organisation: never a CPR number, register content or the assessment's reason.
 CONFLICT_MESSAGE = _l(
     "Den frivillige er blevet ændret af en anden, mens du så på siden. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
 )
@@ -132,29 +127,7 @@ def current_grants(volunteer: Volunteer, day: date) -> list[AccessGrant]:
     return [g for g in volunteer.access_grants if g.ended_at is None and g.valid_until >= day]
 
 
-def history(volunteer: Volunteer) -> list[VolunteerEvent]:
-    """The volunteer's events, newest first."""
-    return list(
-        db.session.scalars(
-            select(VolunteerEvent)
-            .where(VolunteerEvent.volunteer_id == volunteer.id)
-            .order_by(VolunteerEvent.created_at.desc(), VolunteerEvent.id)
-        )
-    )
-
-
 # --- helpers for the changes ----------------------------------------------------------------
-
-
-def _event(volunteer: Volunteer, action: str, actor: User | None, text: str = "") -> None:
-    db.session.add(
-        VolunteerEvent(
-            volunteer_id=volunteer.id,
-            action=action,
-            text=text,
-            actor_id=actor.id if actor else None,
-        )
-    )
 
 
 def _check_caseworker(actor: User, volunteer: Volunteer) -> None:
@@ -176,74 +149,6 @@ def _flush() -> None:
     except StaleDataError:
         db.session.rollback()
         raise ConflictError(CONFLICT_MESSAGE) from None
-
-
-def _link(*candidates: tuple[str, dict[str, Any]]) -> str:
-    """An absolute link to the first endpoint that exists (some belong to other parts)."""
-    for endpoint, values in candidates:
-        if endpoint in current_app.view_functions:
-            try:
-                return mail.external_url(endpoint, **values)
-            except BuildError:
-                continue
-    return mail.external_url("main.dashboard")
-
-
-def _volunteer_link(volunteer: Volunteer) -> str:
-    return _link(("signing.my_page", {}))
-
-
-def _organisation_link(volunteer: Volunteer) -> str:
-    return _link(("volunteers.detail", {"volunteer_id": volunteer.id}))
-
-
-def _tell_volunteer(volunteer: Volunteer, template: str, **context: Any) -> None:
-    mail.send_template(
-        volunteer.email,
-        template,
-        language=volunteer.language,
-        name=volunteer.name,
-        volunteer=volunteer.name,
-        organisation=volunteer.organisation.name,
-        for_volunteer=True,
-        link=_volunteer_link(volunteer),
-        **context,
-    )
-
-
-def _tell_organisation(volunteer: Volunteer, template: str, **context: Any) -> None:
-    for person in workflow.recipients(volunteer.organisation, workflow.Notify.ORGANISATION):
-        mail.send_template(
-            person.email,
-            template,
-            language=person.language,
-            name=person.name,
-            volunteer=volunteer.name,
-            organisation=volunteer.organisation.name,
-            for_volunteer=False,
-            link=_organisation_link(volunteer),
-            **context,
-        )
-
-
-def _tell_caseworkers(volunteer: Volunteer, template: str, **context: Any) -> None:
-    for person in workflow.recipients(volunteer.organisation, workflow.Notify.AREA_OFFICE):
-        mail.send_template(
-            person.email,
-            template,
-            language=person.language,
-            name=person.name,
-            volunteer=volunteer.name,
-            organisation=volunteer.organisation.name,
-            for_volunteer=False,
-            for_staff=True,
-            link=mail.external_url("clearance.volunteer", volunteer_id=volunteer.id),
-            **context,
-        )
-
-
-def _day_text(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 # --- the check ------------------------------------------------------------------------------
@@ -324,7 +229,7 @@ def record_outcome(
     volunteer.checked_by_id = actor.id
     volunteer.checked_at = now
     volunteer.cpr_ciphertext = None  # the schema refuses an outcome next to a CPR number
-    _event(volunteer, "cleared" if cleared else "not_cleared", actor)
+    record_event(volunteer, "cleared" if cleared else "not_cleared", actor, now=now)
     _flush()
     audit.record(
         "volunteer.check_recorded",
@@ -335,8 +240,8 @@ def record_outcome(
         details={"outcome": outcome.value, "check_date": check_date.isoformat()},
     )
     template = "clearance_cleared" if cleared else "clearance_not_cleared"
-    _tell_volunteer(volunteer, template)
-    _tell_organisation(volunteer, template)
+    notices.tell_volunteer(volunteer, template)
+    notices.tell_organisation(volunteer, template)
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -462,15 +367,16 @@ def grant_access(
             },
         )
     listed = [(g.institution.name, g.valid_until) for g, _r in grants]
-    _event(
+    record_event(
         volunteer,
         "access_granted",
         actor,
-        "; ".join(f"{name} ({_day_text(until)})" for name, until in listed),
+        "; ".join(f"{name} ({notices.day_text(until)})" for name, until in listed),
+        now=now,
     )
     _flush()
-    _tell_volunteer(volunteer, "clearance_access_granted", grants=listed)
-    _tell_organisation(volunteer, "clearance_access_granted", grants=listed)
+    notices.tell_volunteer(volunteer, "clearance_access_granted", grants=listed)
+    notices.tell_organisation(volunteer, "clearance_access_granted", grants=listed)
     return [grant for grant, _r in grants]
 
 
@@ -493,7 +399,7 @@ def revoke_access(
     grant.end_reason = AccessEndReason.REVOKED
     grant.end_text = reason
     grant.ended_by_id = actor.id
-    _event(volunteer, "access_revoked", actor, f"{grant.institution.name}: {reason}")
+    record_event(volunteer, "access_revoked", actor, f"{grant.institution.name}: {reason}")
     _flush()
     audit.record(
         "volunteer.access_revoked",
@@ -502,8 +408,8 @@ def revoke_access(
         details={"volunteer": str(volunteer.id), "institution": str(grant.institution_id)},
     )
     context = {"institution": grant.institution.name, "reason": reason}
-    _tell_volunteer(volunteer, "clearance_access_revoked", **context)
-    _tell_organisation(volunteer, "clearance_access_revoked", **context)
+    notices.tell_volunteer(volunteer, "clearance_access_revoked", **context)
+    notices.tell_organisation(volunteer, "clearance_access_revoked", **context)
 
 
 def withdraw_consent(
@@ -526,7 +432,7 @@ def withdraw_consent(
         grant.ended_at = now
         grant.end_reason = AccessEndReason.CONSENT_WITHDRAWN
         grant.ended_by_id = user.id
-    _event(volunteer, "consent_withdrawn", user)
+    record_event(volunteer, "consent_withdrawn", user)
     _flush()
     audit.record(
         "volunteer.consent_withdrawn",
@@ -535,79 +441,6 @@ def withdraw_consent(
         details={"from": from_state.value, "grants_ended": [str(g.id) for g in ended]},
     )
     names = [grant.institution.name for grant in ended]
-    _tell_organisation(volunteer, "clearance_consent_withdrawn", institutions=names)
-    _tell_caseworkers(volunteer, "clearance_consent_withdrawn", institutions=names)
+    notices.tell_organisation(volunteer, "clearance_consent_withdrawn", institutions=names)
+    notices.tell_caseworkers(volunteer, "clearance_consent_withdrawn", institutions=names)
     return ended
-
-
-# --- the daily job --------------------------------------------------------------------------
-
-
-def process_access_expiry(now: datetime) -> dict[str, int]:
-    """End access past its last day, and remind of access that ends within
-    PORTAL_ACCESS_REMINDER_DAYS (the volunteer and the organisation's admins, once per grant).
-
-    A cleared volunteer left without any access by an expiry becomes EXPIRED: renewal means
-    new signatures and a new check. Each step marks its rows, so a second run does nothing
-    twice. Works outside a request; the caller commits.
-    """
-    today = volunteer_status.today(now)
-    counts = {"access_expired": 0, "volunteers_expired": 0, "access_reminded": 0}
-
-    overdue: dict[uuid.UUID, list[AccessGrant]] = defaultdict(list)
-    for grant in db.session.scalars(
-        select(AccessGrant)
-        .where(AccessGrant.ended_at.is_(None), AccessGrant.valid_until < today)
-        .order_by(AccessGrant.valid_until, AccessGrant.id)
-    ):
-        overdue[grant.volunteer_id].append(grant)
-    for grants in overdue.values():
-        volunteer = grants[0].volunteer
-        for grant in grants:
-            grant.ended_at = now
-            grant.end_reason = AccessEndReason.EXPIRED
-            audit.record(
-                "volunteer.access_expired",
-                object_type="access_grant",
-                object_id=grant.id,
-                details={"volunteer": str(volunteer.id), "institution": str(grant.institution_id)},
-            )
-        counts["access_expired"] += len(grants)
-        _event(volunteer, "access_expired", None, "; ".join(g.institution.name for g in grants))
-        if volunteer.state == VolunteerState.CLEARED and not current_grants(volunteer, today):
-            volunteer.state = VolunteerState.EXPIRED
-            _event(volunteer, "expired", None)
-            audit.record("volunteer.expired", object_type="volunteer", object_id=volunteer.id)
-            _tell_organisation(volunteer, "clearance_access_expired")
-            counts["volunteers_expired"] += 1
-        db.session.flush()
-
-    window_end = today + volunteer_status.reminder_window()
-    due: dict[uuid.UUID, list[AccessGrant]] = defaultdict(list)
-    for grant in db.session.scalars(
-        select(AccessGrant)
-        .where(
-            AccessGrant.ended_at.is_(None),
-            AccessGrant.expiry_reminded_at.is_(None),
-            AccessGrant.valid_until >= today,
-            AccessGrant.valid_until <= window_end,
-        )
-        .order_by(AccessGrant.valid_until, AccessGrant.id)
-    ):
-        due[grant.volunteer_id].append(grant)
-    for grants in due.values():
-        volunteer = grants[0].volunteer
-        for grant in grants:
-            grant.expiry_reminded_at = now
-        listed = [(g.institution.name, g.valid_until) for g in grants]
-        audit.record(
-            "volunteer.access_expiry_reminded",
-            object_type="volunteer",
-            object_id=volunteer.id,
-            details={"grants": [str(g.id) for g in grants]},
-        )
-        _tell_volunteer(volunteer, "clearance_access_expiring", grants=listed)
-        _tell_organisation(volunteer, "clearance_access_expiring", grants=listed)
-        counts["access_reminded"] += len(grants)
-        db.session.flush()
-    return counts

@@ -16,12 +16,12 @@ from portal.db import utcnow
 def run(now: datetime | None = None) -> dict[str, int]:
     """Send due invitation reminders and lapse notices, access-expiry reminders, and end
     expired access. Returns the counts of what was done (also written to the audit log)."""
-    from portal.services import clearance, volunteers
+    from portal.services import access_expiry, invitation_reminders
 
     now = now or utcnow()
     counts: dict[str, int] = {}
-    counts.update(volunteers.remind_invitations(now))
-    counts.update(clearance.process_access_expiry(now))
+    counts.update(invitation_reminders.remind_invitations(now))
+    counts.update(access_expiry.process_access_expiry(now))
     audit.record(
         "reminders.run",
         object_type="job",

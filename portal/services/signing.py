@@ -32,11 +32,11 @@ from portal.models import (
     Signature,
     User,
     Volunteer,
-    VolunteerEvent,
     VolunteerState,
 )
 from portal.services import accounts, receipts, volunteer_links
 from portal.services.identities import IdentityProof
+from portal.services.volunteer_history import record_event
 from portal.services.volunteer_status import current_versions, outdated_kinds, render_text
 
 # How long a proof of identity may be used (it is kept in the browser's session).
@@ -189,24 +189,6 @@ def account_for(volunteer: Volunteer) -> User | None:
     return accounts.find_user_by_email(volunteer.email)
 
 
-def _event(
-    volunteer: Volunteer,
-    action: str,
-    actor: User | None,
-    text: str = "",
-    now: datetime | None = None,
-) -> None:
-    db.session.add(
-        VolunteerEvent(
-            volunteer_id=volunteer.id,
-            action=action,
-            text=text,
-            actor_id=actor.id if actor else None,
-            created_at=now or utcnow(),
-        )
-    )
-
-
 def attach_account(volunteer: Volunteer, user: User, now: datetime | None = None) -> None:
     """Make ``user`` the volunteer's own account and use the link up (it cannot serve again)."""
     if account_for(volunteer) not in (None, user):
@@ -214,7 +196,7 @@ def attach_account(volunteer: Volunteer, user: User, now: datetime | None = None
     volunteer.user_id = user.id
     accounts.grant_role(user, Role.VOLUNTEER, organisation_id=volunteer.organisation_id)
     volunteer_links.use_link(volunteer, now)
-    _event(volunteer, "account_attached", user, now=now)
+    record_event(volunteer, "account_attached", user, now=now)
     db.session.flush()
     audit.record(
         "volunteer.account_attached",
@@ -370,7 +352,7 @@ def sign_declarations(
         signatures.append(signature)
     # Touching the volunteer makes a concurrent second submit fail on the version check.
     volunteer.signed_at = now
-    _event(volunteer, "signed", user, ", ".join(item.title for item in items), now=now)
+    record_event(volunteer, "signed", user, ", ".join(item.title for item in items), now=now)
     db.session.flush()
     for signature in signatures:
         audit.record(
@@ -391,7 +373,7 @@ def sign_declarations(
         and not outdated_kinds(volunteer)
     ):
         volunteer.state = VolunteerState.AWAITING_CHECK
-        _event(volunteer, "awaiting_check", user, now=now)
+        record_event(volunteer, "awaiting_check", user, now=now)
         db.session.flush()
         audit.record(
             "volunteer.awaiting_check",

@@ -9,15 +9,13 @@ history both the organisation and the caseworker see) and an audit entry.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,12 +28,12 @@ from portal.models import (
     Role,
     User,
     Volunteer,
-    VolunteerEvent,
     VolunteerState,
 )
-from portal.services import membership, volunteer_links
+from portal.services import volunteer_links
 from portal.services.accounts import normalise_email
 from portal.services.onboarding import ensure_not_suspended
+from portal.services.volunteer_history import record_event
 from portal.services.volunteer_status import VolunteerStatus, status_of, today
 from portal.services.workflow import ConflictError, WorkflowError
 
@@ -254,7 +252,7 @@ def _create(
     except IntegrityError:
         raise DuplicateVolunteer(duplicate) from None
     for volunteer in volunteers:
-        _event(volunteer, actor, "registered", now=now)
+        record_event(volunteer, "registered", actor, now=now)
         audit.record(
             "volunteer.registered",
             object_type="volunteer",
@@ -301,7 +299,7 @@ def resend_invitation(volunteer: Volunteer, actor: User, now: datetime | None = 
         )
     now = now or utcnow()
     _send_link(volunteer, now)
-    _event(volunteer, actor, "invitation_resent", now=now)
+    record_event(volunteer, "invitation_resent", actor, now=now)
     _flush()
     audit.record("volunteer.invitation_resent", object_type="volunteer", object_id=volunteer.id)
 
@@ -335,7 +333,7 @@ def add_preparation(
     )
     db.session.add(preparation)
     volunteer.preparations.append(preparation)
-    _event(volunteer, actor, "preparation", text=material, now=now)
+    record_event(volunteer, "preparation", actor, text=material, now=now)
     _flush()
     audit.record(
         "volunteer.prepared",
@@ -392,7 +390,7 @@ def renew(
     volunteer.withdrawn_at = None
     volunteer.renewed_at = now
     _send_link(volunteer, now, renewal=True)
-    _event(volunteer, actor, "renewal", now=now)
+    record_event(volunteer, "renewal", actor, now=now)
     _flush()
     audit.record(
         "volunteer.renewed",
@@ -402,139 +400,7 @@ def renew(
     )
 
 
-# --- reminders (the cron command) -----------------------------------------------------------
-
-
-def remind_invitations(now: datetime) -> dict[str, int]:
-    """Send the invitation reminders that are due at ``now``; safe to run as often as wanted.
-
-    A volunteer whose link is unused gets one reminder halfway through its validity (with a
-    fresh link that keeps the same expiry; the first e-mail's link stops working). When the
-    link has lapsed, the organisation's admins are told once, so they can send a new one.
-    Each send is marked on the volunteer and audited, so running twice sends nothing twice.
-    The caller commits.
-    """
-    days = current_app.config["PORTAL"]["VOLUNTEER_INVITATION_DAYS"]
-    halfway = now - timedelta(days=days) / 2
-    due = db.session.scalars(
-        select(Volunteer)
-        .where(
-            Volunteer.state == VolunteerState.INVITED,
-            Volunteer.invitation_used_at.is_(None),
-            Volunteer.invitation_sent_at.is_not(None),
-            Volunteer.invitation_expires_at.is_not(None),
-            or_(
-                and_(
-                    Volunteer.invitation_reminded_at.is_(None),
-                    Volunteer.invitation_sent_at <= halfway,
-                    Volunteer.invitation_expires_at > now,
-                ),
-                and_(
-                    Volunteer.invitation_expires_at <= now,
-                    Volunteer.invitation_lapse_notified_at.is_(None),
-                ),
-            ),
-        )
-        .order_by(Volunteer.invitation_sent_at)
-        # Two overlapping runs on PostgreSQL take different rows (SQLite ignores this).
-        .with_for_update(of=Volunteer, skip_locked=True)
-    ).all()
-    counts = {"invitation_reminders": 0, "invitation_lapses": 0}
-    for volunteer in due:
-        assert volunteer.invitation_expires_at is not None
-        if volunteer.invitation_expires_at > now:
-            _remind(volunteer, now)
-            counts["invitation_reminders"] += 1
-        else:
-            _tell_lapse(volunteer, now)
-            counts["invitation_lapses"] += 1
-    return counts
-
-
-def _remind(volunteer: Volunteer, now: datetime) -> None:
-    # Only the link's hash is kept, so the reminder carries a fresh token with the same expiry.
-    raw = secrets.token_urlsafe(32)
-    volunteer.invitation_token_hash = volunteer_links.hash_token(raw)
-    volunteer.invitation_reminded_at = now
-    _event(volunteer, None, "invitation_reminded", now=now)
-    # Marked before the mail goes (outside a request it goes at once), so a failing write
-    # sends nothing.
-    db.session.flush()
-    audit.record("volunteer.invitation_reminded", object_type="volunteer", object_id=volunteer.id)
-    mail.send_template(
-        volunteer.email,
-        "volunteer_invitation_reminder",
-        language=volunteer.language,
-        name=volunteer.name,
-        organisation=volunteer.organisation.name,
-        link=invitation_url(raw),
-        expires=volunteer.invitation_expires_at,
-    )
-
-
-def _admins_to_tell(organisation: Organisation) -> list[User]:
-    """The organisation's active admins; its staff if it has no active admin."""
-    staff = [m for m in membership.members(organisation) if m.user.active]
-    admins = [m.user for m in staff if m.role == Role.NGO_ADMIN]
-    return admins or [m.user for m in staff]
-
-
-def _tell_lapse(volunteer: Volunteer, now: datetime) -> None:
-    volunteer.invitation_lapse_notified_at = now
-    recipients = _admins_to_tell(volunteer.organisation)
-    _event(volunteer, None, "invitation_lapsed", now=now)
-    db.session.flush()
-    audit.record(
-        "volunteer.invitation_lapse_notified",
-        object_type="volunteer",
-        object_id=volunteer.id,
-        details={"recipients": [str(user.id) for user in recipients]},
-    )
-    link = mail.external_url("volunteers.detail", volunteer_id=volunteer.id)
-    for user in recipients:
-        mail.send_template(
-            user.email,
-            "volunteer_invitation_lapsed",
-            language=user.language,
-            name=user.name,
-            volunteer=volunteer.name,
-            organisation=volunteer.organisation.name,
-            sent=volunteer.invitation_sent_at,
-            link=link,
-        )
-
-
-# --- history --------------------------------------------------------------------------------
-
-
-def _event(
-    volunteer: Volunteer,
-    actor: User | None,
-    action: str,
-    *,
-    text: str = "",
-    now: datetime | None = None,
-) -> VolunteerEvent:
-    event = VolunteerEvent(
-        volunteer_id=volunteer.id,
-        action=action,
-        text=text,
-        actor_id=actor.id if actor else None,
-        created_at=now or utcnow(),
-    )
-    db.session.add(event)
-    return event
-
-
-def history(volunteer: Volunteer) -> list[VolunteerEvent]:
-    """The volunteer's events, newest first."""
-    return list(
-        db.session.scalars(
-            select(VolunteerEvent)
-            .where(VolunteerEvent.volunteer_id == volunteer.id)
-            .order_by(VolunteerEvent.created_at.desc(), VolunteerEvent.id)
-        )
-    )
+# --- helpers -------------------------------------------------------------------------------
 
 
 def _flush() -> None:

@@ -58,7 +58,7 @@ from portal.models import (
     VolunteerState,
 )
 from portal.pagination import paginate
-from portal.services import clearance, volunteer_status
+from portal.services import clearance, volunteer_history, volunteer_status
 
 bp = Blueprint("clearance", __name__)
 
@@ -200,7 +200,7 @@ def _render_volunteer(
         # A retry must be based on what the caseworker now sees.
         outcome_form.version.data = volunteer.version
         outcome_form.version.raw_data = [str(volunteer.version)]
-    events = clearance.history(volunteer)
+    events = volunteer_history.history(volunteer)
     grants = sorted(volunteer.access_grants, key=lambda g: g.granted_at, reverse=True)
     names = _names(
         {e.actor_id for e in events}

@@ -40,7 +40,7 @@ from portal.models import (
     VolunteerState,
 )
 from portal.pagination import PER_PAGE, Page
-from portal.services import volunteers
+from portal.services import volunteer_history, volunteers
 from portal.services.volunteer_status import (
     VolunteerStatus,
     active_grants,
@@ -310,7 +310,7 @@ def _signatures(volunteer: Volunteer) -> list[Signature]:
 
 def _render_detail(volunteer: Volunteer, renew_form: RenewForm | None = None) -> str:
     status = status_of(volunteer)
-    events = volunteers.history(volunteer)
+    events = volunteer_history.history(volunteer)
     return render_template(
         "volunteers/detail.html",
         volunteer=volunteer,
