@@ -37,7 +37,7 @@ from portal.models.reference import (
     Municipality,
     SecurityLevel,
 )
-from portal.models.rules import RuleProfile
+from portal.models.rules import InstitutionRules, RuleProfile
 from portal.models.volunteers import (
     AccessEndReason,
     AccessGrant,
@@ -66,6 +66,7 @@ __all__ = [
     "IdentityMethod",
     "Institution",
     "InstitutionKind",
+    "InstitutionRules",
     "LoginSession",
     "Municipality",
     "Organisation",

@@ -33,19 +33,16 @@ from portal.models import (
     Institution,
     Organisation,
     Role,
-    RuleProfile,
     User,
     Volunteer,
     VolunteerState,
 )
+from portal.services import rule_profiles, volunteer_status
 from portal.services import volunteer_notices as notices
-from portal.services import volunteer_status
 from portal.services.volunteer_history import record_event
 
 REASON_MAX = 500
 REVOKE_REASON_MAX = 2000
-# Used when a security level has no rule profile (the admin added a level without one).
-DEFAULT_VALIDITY_DAYS = 365
 
 CONFLICT_MESSAGE = _l(
     "Den frivillige er blevet ændret af en anden, mens du så på siden. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
@@ -86,15 +83,9 @@ def awaiting_check_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def profile_for(institution: Institution) -> RuleProfile | None:
-    return db.session.scalar(
-        select(RuleProfile).where(RuleProfile.security_level_id == institution.security_level_id)
-    )
-
-
 def validity_days(institution: Institution) -> int:
-    profile = profile_for(institution)
-    return profile.access_validity_days if profile else DEFAULT_VALIDITY_DAYS
+    """How long access there lasts by default (the level's profile, as the institution tightens it)."""
+    return rule_profiles.effective_rules(institution).access_validity_days
 
 
 def default_valid_until(institution: Institution, day: date) -> date:
@@ -104,8 +95,7 @@ def default_valid_until(institution: Institution, day: date) -> date:
 
 
 def preparation_required(institution: Institution) -> bool:
-    profile = profile_for(institution)
-    return bool(profile and profile.preparation_required)
+    return rule_profiles.effective_rules(institution).preparation_required
 
 
 def grantable_institutions(volunteer: Volunteer) -> list[Institution]:

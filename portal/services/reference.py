@@ -158,13 +158,8 @@ def load_rule_profiles(path: Path = RULE_PROFILES_FILE) -> int:
         level = levels.get(row["security_level"])
         if level is None or level.id in covered:
             continue
-        db.session.add(
-            RuleProfile(
-                security_level_id=level.id,
-                access_validity_days=row["access_validity_days"],
-                preparation_required=row["preparation_required"],
-            )
-        )
+        values = {key: value for key, value in row.items() if key != "security_level"}
+        db.session.add(RuleProfile(security_level_id=level.id, **values))
         added += 1
     db.session.flush()
     return added
