@@ -20,63 +20,66 @@ from portal.models import (
 )
 from portal.services.volunteer_status import VolunteerStatus
 
-LABELS: dict[enum.Enum, Any] = {
-    Role.NGO_ADMIN: _l("Administrator i organisation"),
-    Role.NGO_MEMBER: _l("Medarbejder i organisation"),
-    Role.VOLUNTEER: _l("Frivillig"),
-    Role.CASEWORKER: _l("Sagsbehandler"),
-    Role.INSTITUTION_CONTACT: _l("Kontaktperson på institution"),
-    Role.GRANT_OFFICER: _l("Puljeforvalter"),
-    Role.REVIEWER: _l("Bedømmer"),
-    Role.DPO: _l("Databeskyttelsesrådgiver"),
-    Role.ADMIN: _l("Systemadministrator"),
-    InstitutionKind.ARREST: _l("Arrest"),
-    InstitutionKind.CLOSED_PRISON: _l("Lukket fængsel"),
-    InstitutionKind.OPEN_PRISON: _l("Åbent fængsel"),
-    InstitutionKind.HALFWAY_HOUSE: _l("Udslusning / pension"),
-    InstitutionKind.PROBATION_OFFICE: _l("Kriminalforsorgen i Frihed"),
-    OrganisationState.DRAFT: _l("Kladde"),
-    OrganisationState.SUBMITTED: _l("Indsendt"),
-    OrganisationState.IN_REVIEW: _l("Under behandling"),
-    OrganisationState.MORE_INFORMATION: _l("Mangler oplysninger"),
-    OrganisationState.APPROVED: _l("Godkendt"),
-    OrganisationState.REJECTED: _l("Afvist"),
-    OrganisationState.SUSPENDED: _l("Suspenderet"),
-    OrganisationScope.LOCAL: _l("Lokal"),
-    OrganisationScope.NATIONAL: _l("Landsdækkende"),
-    EffortKind.VISITING_FRIEND: _l("Besøgsven"),
-    EffortKind.MENTOR: _l("Mentor"),
-    EffortKind.TEACHING: _l("Undervisning"),
-    EffortKind.LEISURE: _l("Fritidsaktiviteter"),
-    EffortKind.NETWORK: _l("Netværk"),
-    EffortKind.DEBT_COUNSELLING: _l("Gældsrådgivning"),
-    EffortKind.RELATIVES: _l("Aktiviteter for pårørende"),
-    EffortKind.OTHER: _l("Andet"),
-    VolunteerStatus.INVITED: _l("Inviteret"),
-    VolunteerStatus.INVITATION_LAPSED: _l("Invitation udløbet"),
-    VolunteerStatus.AWAITING_CHECK: _l("Underskrevet, afventer tjek"),
-    VolunteerStatus.CLEARED: _l("Godkendt"),
-    VolunteerStatus.ACCESS_GRANTED: _l("Har adgang"),
-    VolunteerStatus.EXPIRING: _l("Adgang udløber snart"),
-    VolunteerStatus.EXPIRED: _l("Adgang udløbet"),
-    VolunteerStatus.RESIGN_NEEDED: _l("Skal underskrive igen"),
-    VolunteerStatus.WITHDRAWN: _l("Samtykke trukket tilbage"),
-    VolunteerStatus.NOT_CLEARED: _l("Ikke godkendt"),
-    CheckOutcome.CLEARED: _l("Godkendt"),
-    CheckOutcome.CLEARED_AFTER_ASSESSMENT: _l("Godkendt efter konkret vurdering"),
-    CheckOutcome.NOT_CLEARED: _l("Ikke godkendt"),
-    AccessEndReason.REVOKED: _l("Tilbagekaldt"),
-    AccessEndReason.CONSENT_WITHDRAWN: _l("Samtykke trukket tilbage"),
-    AccessEndReason.EXPIRED: _l("Udløbet"),
-    AccessEndReason.RENEWAL: _l("Erstattet ved fornyelse"),
-    DeclarationKind.REGISTER_CONSENT: _l("Samtykke til træk i Kriminalregistret"),
-    DeclarationKind.CONFIDENTIALITY: _l("Tavshedspligt"),
-    DeclarationKind.SECURITY_RULES: _l("Sikkerhedsregler"),
-    DeclarationKind.VISITING_FRIEND: _l("Besøgsvens erklæring"),
-    IdentityMethod.OIDC: _l("Log-in hos identitetsudbyder"),
-    IdentityMethod.LINK_BIRTH_DATE: _l("Link i e-mail og fødselsdato"),
-    IdentityMethod.LOGIN_BIRTH_DATE: _l("Log-in og fødselsdato"),
-}
+# Pairs, not a dict literal: StrEnum members equal their values, so "expired" of two enums
+# would be one key. ``label`` looks them up by (enum class, value).
+_LABEL_PAIRS: tuple[tuple[enum.Enum, Any], ...] = (
+    (Role.NGO_ADMIN, _l("Administrator i organisation")),
+    (Role.NGO_MEMBER, _l("Medarbejder i organisation")),
+    (Role.VOLUNTEER, _l("Frivillig")),
+    (Role.CASEWORKER, _l("Sagsbehandler")),
+    (Role.INSTITUTION_CONTACT, _l("Kontaktperson på institution")),
+    (Role.GRANT_OFFICER, _l("Puljeforvalter")),
+    (Role.REVIEWER, _l("Bedømmer")),
+    (Role.DPO, _l("Databeskyttelsesrådgiver")),
+    (Role.ADMIN, _l("Systemadministrator")),
+    (InstitutionKind.ARREST, _l("Arrest")),
+    (InstitutionKind.CLOSED_PRISON, _l("Lukket fængsel")),
+    (InstitutionKind.OPEN_PRISON, _l("Åbent fængsel")),
+    (InstitutionKind.HALFWAY_HOUSE, _l("Udslusning / pension")),
+    (InstitutionKind.PROBATION_OFFICE, _l("Kriminalforsorgen i Frihed")),
+    (OrganisationState.DRAFT, _l("Kladde")),
+    (OrganisationState.SUBMITTED, _l("Indsendt")),
+    (OrganisationState.IN_REVIEW, _l("Under behandling")),
+    (OrganisationState.MORE_INFORMATION, _l("Mangler oplysninger")),
+    (OrganisationState.APPROVED, _l("Godkendt")),
+    (OrganisationState.REJECTED, _l("Afvist")),
+    (OrganisationState.SUSPENDED, _l("Suspenderet")),
+    (OrganisationScope.LOCAL, _l("Lokal")),
+    (OrganisationScope.NATIONAL, _l("Landsdækkende")),
+    (EffortKind.VISITING_FRIEND, _l("Besøgsven")),
+    (EffortKind.MENTOR, _l("Mentor")),
+    (EffortKind.TEACHING, _l("Undervisning")),
+    (EffortKind.LEISURE, _l("Fritidsaktiviteter")),
+    (EffortKind.NETWORK, _l("Netværk")),
+    (EffortKind.DEBT_COUNSELLING, _l("Gældsrådgivning")),
+    (EffortKind.RELATIVES, _l("Aktiviteter for pårørende")),
+    (EffortKind.OTHER, _l("Andet")),
+    (VolunteerStatus.INVITED, _l("Inviteret")),
+    (VolunteerStatus.INVITATION_LAPSED, _l("Invitation udløbet")),
+    (VolunteerStatus.AWAITING_CHECK, _l("Underskrevet, afventer tjek")),
+    (VolunteerStatus.CLEARED, _l("Godkendt")),
+    (VolunteerStatus.ACCESS_GRANTED, _l("Har adgang")),
+    (VolunteerStatus.EXPIRING, _l("Adgang udløber snart")),
+    (VolunteerStatus.EXPIRED, _l("Adgang udløbet")),
+    (VolunteerStatus.RESIGN_NEEDED, _l("Skal underskrive igen")),
+    (VolunteerStatus.WITHDRAWN, _l("Samtykke trukket tilbage")),
+    (VolunteerStatus.NOT_CLEARED, _l("Ikke godkendt")),
+    (CheckOutcome.CLEARED, _l("Godkendt")),
+    (CheckOutcome.CLEARED_AFTER_ASSESSMENT, _l("Godkendt efter konkret vurdering")),
+    (CheckOutcome.NOT_CLEARED, _l("Ikke godkendt")),
+    (AccessEndReason.REVOKED, _l("Tilbagekaldt")),
+    (AccessEndReason.CONSENT_WITHDRAWN, _l("Samtykke trukket tilbage")),
+    (AccessEndReason.EXPIRED, _l("Udløbet")),
+    (AccessEndReason.RENEWAL, _l("Erstattet ved fornyelse")),
+    (DeclarationKind.REGISTER_CONSENT, _l("Samtykke til træk i Kriminalregistret")),
+    (DeclarationKind.CONFIDENTIALITY, _l("Tavshedspligt")),
+    (DeclarationKind.SECURITY_RULES, _l("Sikkerhedsregler")),
+    (DeclarationKind.VISITING_FRIEND, _l("Besøgsvens erklæring")),
+    (IdentityMethod.OIDC, _l("Log-in hos identitetsudbyder")),
+    (IdentityMethod.LINK_BIRTH_DATE, _l("Link i e-mail og fødselsdato")),
+    (IdentityMethod.LOGIN_BIRTH_DATE, _l("Log-in og fødselsdato")),
+)
+LABELS: dict[tuple[type, str], Any] = {(type(m), m.value): text for m, text in _LABEL_PAIRS}
 
 # The volunteer's history (VolunteerEvent.action), as the organisation and the caseworker see it.
 VOLUNTEER_EVENT_LABELS: dict[str, Any] = {
@@ -114,9 +117,14 @@ STATE_TAGS = {
 }
 
 
+def lazy_label(member: enum.Enum) -> Any:
+    """The untranslated (lazy) name, for choices built when a module is imported."""
+    return LABELS[(type(member), member.value)]
+
+
 def label(value: Any) -> str:
     """The translated name of an enum member (the raw value if it has none)."""
-    found = LABELS.get(value)
+    found = LABELS.get((type(value), value.value)) if isinstance(value, enum.Enum) else None
     return str(found) if found is not None else str(getattr(value, "value", value))
 
 

@@ -48,6 +48,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "admin.area_offices", _l("Områdekontorer"), frozenset({Role.ADMIN}), "admin.area_office"
     ),
     NavEntry("admin.declarations", _l("Erklæringer"), frozenset({Role.ADMIN}), "admin.declaration"),
+    NavEntry("admin.rule_profiles", _l("Regler"), frozenset({Role.ADMIN}), "admin.rule"),
     NavEntry("auth.profile", _l("Min profil"), None, "auth.profile"),
 )
 

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.forms import PortalForm, required, strip
-from portal.labels import LABELS
+from portal.labels import lazy_label
 from portal.models import CheckOutcome
 from portal.services.clearance import REASON_MAX, REVOKE_REASON_MAX
 
@@ -53,7 +53,7 @@ class RevealForm(PortalForm):
 class OutcomeForm(PortalForm):
     outcome = RadioField(
         _l("Resultat af tjekket"),
-        choices=[(outcome.value, LABELS[outcome]) for outcome in CheckOutcome],
+        choices=[(outcome.value, lazy_label(outcome)) for outcome in CheckOutcome],
         validators=[InputRequired(_l("Vælg resultatet af tjekket."))],
     )
     reason = TextAreaField(
