@@ -26,11 +26,11 @@ def link_to(*candidates: tuple[str, dict[str, Any]]) -> str:
     return mail.external_url("main.dashboard")
 
 
-def _volunteerlink_to(volunteer: Volunteer) -> str:
+def _volunteer_link(volunteer: Volunteer) -> str:
     return link_to(("signing.my_page", {}))
 
 
-def _organisationlink_to(volunteer: Volunteer) -> str:
+def _organisation_link(volunteer: Volunteer) -> str:
     return link_to(("volunteers.detail", {"volunteer_id": volunteer.id}))
 
 
@@ -43,13 +43,15 @@ def tell_volunteer(volunteer: Volunteer, template: str, **context: Any) -> None:
         volunteer=volunteer.name,
         organisation=volunteer.organisation.name,
         for_volunteer=True,
-        link=_volunteerlink_to(volunteer),
+        link=_volunteer_link(volunteer),
         **context,
     )
 
 
-def tell_organisation(volunteer: Volunteer, template: str, **context: Any) -> None:
-    for person in workflow.recipients(volunteer.organisation, workflow.Notify.ORGANISATION):
+def _tell_people(
+    people: Any, volunteer: Volunteer, template: str, link: str, **context: Any
+) -> None:
+    for person in people:
         mail.send_template(
             person.email,
             template,
@@ -58,25 +60,22 @@ def tell_organisation(volunteer: Volunteer, template: str, **context: Any) -> No
             volunteer=volunteer.name,
             organisation=volunteer.organisation.name,
             for_volunteer=False,
-            link=_organisationlink_to(volunteer),
+            link=link,
             **context,
         )
+
+
+def tell_organisation(volunteer: Volunteer, template: str, **context: Any) -> None:
+    """The organisation's admins (a status, never a CPR number or register content)."""
+    people = workflow.recipients(volunteer.organisation, workflow.Notify.ORGANISATION)
+    _tell_people(people, volunteer, template, _organisation_link(volunteer), **context)
 
 
 def tell_caseworkers(volunteer: Volunteer, template: str, **context: Any) -> None:
-    for person in workflow.recipients(volunteer.organisation, workflow.Notify.AREA_OFFICE):
-        mail.send_template(
-            person.email,
-            template,
-            language=person.language,
-            name=person.name,
-            volunteer=volunteer.name,
-            organisation=volunteer.organisation.name,
-            for_volunteer=False,
-            for_staff=True,
-            link=mail.external_url("clearance.volunteer", volunteer_id=volunteer.id),
-            **context,
-        )
+    """The caseworkers of the organisation's area office."""
+    people = workflow.recipients(volunteer.organisation, workflow.Notify.AREA_OFFICE)
+    link = mail.external_url("clearance.volunteer", volunteer_id=volunteer.id)
+    _tell_people(people, volunteer, template, link, for_staff=True, **context)
 
 
 def day_text(day: date) -> str:

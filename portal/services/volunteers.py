@@ -34,7 +34,7 @@ from portal.services import volunteer_links
 from portal.services.accounts import normalise_email
 from portal.services.onboarding import ensure_not_suspended
 from portal.services.volunteer_history import record_event
-from portal.services.volunteer_status import VolunteerStatus, status_of, today
+from portal.services.volunteer_status import VolunteerStatus, current_versions, status_of, today
 from portal.services.workflow import ConflictError, WorkflowError
 
 LANGUAGES = ("da", "en")
@@ -154,7 +154,10 @@ def with_status(
         query = query.where(Volunteer.state == _STATES_OF_STATUS[status])
     now = now or utcnow()
     # The display status depends on links, signatures and access, so it is worked out per row.
-    found = [(v, status_of(v, now)) for v in db.session.scalars(query.order_by(Volunteer.name))]
+    current = current_versions()
+    found = [
+        (v, status_of(v, now, current)) for v in db.session.scalars(query.order_by(Volunteer.name))
+    ]
     return [(v, s) for v, s in found if status is None or s == status]
 
 

@@ -125,6 +125,7 @@ def queue() -> str:
     )
     counts = {tab: _count(_tab_query(tab, filters["q"], day)) for tab in TABS}
     args = {k: v for k, v in filters.items() if v and not (k == "tab" and v == AWAITING)}
+    current = volunteer_status.current_versions()  # once, not per row
     soonest = {
         v.id: min((g.valid_until for g in clearance.current_grants(v, day)), default=None)
         for v in page.items
@@ -142,7 +143,7 @@ def queue() -> str:
             (EXPIRING, _("Adgang udløber snart")),
             (ALL, _("Alle")),
         ],
-        statuses={v.id: volunteer_status.status_of(v, now) for v in page.items},
+        statuses={v.id: volunteer_status.status_of(v, now, current) for v in page.items},
         soonest=soonest,
         state_tags=STATE_TAGS,
     )
