@@ -9,11 +9,14 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models import (
     AccessEndReason,
+    ActivityKind,
+    ActivityState,
     CheckOutcome,
     DeclarationKind,
     EffortKind,
     IdentityMethod,
     InstitutionKind,
+    MentorHelp,
     OrganisationScope,
     OrganisationState,
     Role,
@@ -78,6 +81,24 @@ _LABEL_PAIRS: tuple[tuple[enum.Enum, Any], ...] = (
     (IdentityMethod.OIDC, _l("Log-in hos identitetsudbyder")),
     (IdentityMethod.LINK_BIRTH_DATE, _l("Link i e-mail og fødselsdato")),
     (IdentityMethod.LOGIN_BIRTH_DATE, _l("Log-in og fødselsdato")),
+    (ActivityKind.VISITING_FRIEND, _l("Besøgsven")),
+    (ActivityKind.MENTOR, _l("Mentor")),
+    (ActivityKind.TEACHING, _l("Undervisning")),
+    (ActivityKind.LEISURE, _l("Fritidsaktivitet")),
+    (ActivityKind.NETWORK, _l("Netværk")),
+    (ActivityKind.DEBT_COUNSELLING, _l("Gældsrådgivning")),
+    (ActivityKind.RELATIVES, _l("Aktivitet for pårørende")),
+    (ActivityKind.OTHER, _l("Andet")),
+    (MentorHelp.PRACTICAL, _l("Praktisk hjælp")),
+    (MentorHelp.COMMUNICATION, _l("Kommunikationshjælp")),
+    (MentorHelp.PERSONAL, _l("Personlig hjælp")),
+    (MentorHelp.RESOCIALISATION, _l("Understøtte kriminalforsorgens resocialiserende indsats")),
+    (ActivityState.SENT, _l("Afventer afgørelse")),
+    (ActivityState.CHANGES_REQUESTED, _l("Ændringer ønsket")),
+    (ActivityState.APPROVED, _l("Godkendt")),
+    (ActivityState.REFUSED, _l("Afvist")),
+    (ActivityState.WITHDRAWN, _l("Trukket tilbage")),
+    (ActivityState.CANCELLED, _l("Aflyst")),
 )
 LABELS: dict[tuple[type, str], Any] = {(type(m), m.value): text for m, text in _LABEL_PAIRS}
 
@@ -101,7 +122,25 @@ VOLUNTEER_EVENT_LABELS: dict[str, Any] = {
     "consent_withdrawn": _l("Trak sit samtykke tilbage"),
 }
 
+# An activity's history (ActivityEvent.action), as both sides see it.
+ACTIVITY_EVENT_LABELS: dict[str, Any] = {
+    "send": _l("Forslaget blev sendt"),
+    "approve": _l("Godkendt"),
+    "request_changes": _l("Institutionen bad om ændringer"),
+    "refuse": _l("Afvist"),
+    "resend": _l("Forslaget blev rettet og sendt igen"),
+    "change": _l("Ændret efter godkendelsen og sendt til ny godkendelse"),
+    "withdraw": _l("Trukket tilbage af organisationen"),
+    "cancel": _l("Aflyst af organisationen"),
+    "message": _l("Besked"),
+    "participant_blocked": _l("En deltager må ikke længere deltage"),
+    "participant_unblocked": _l("En deltager må igen deltage"),
+}
+
 STATE_TAGS = {
+    ActivityState.CHANGES_REQUESTED: "warning",
+    ActivityState.REFUSED: "error",
+    ActivityState.CANCELLED: "error",
     OrganisationState.APPROVED: "success",
     OrganisationState.REJECTED: "error",
     OrganisationState.SUSPENDED: "error",

@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 
 from portal import audit, db
 from portal.models import (
+    Activity,
     Document,
     Institution,
     Organisation,
@@ -232,6 +233,59 @@ def _load_or_404(model: type[Any], raw_id: object, check: Callable[[User, Any], 
         )
         abort(404)
     return obj
+
+
+def can_propose_activities(user: User, organisation: Organisation) -> Decision:
+    """The staff of an approved organisation propose (and change) its activities."""
+    if organisation.id not in _ngo_staff_of(user):
+        return Decision(False, "only the organisation's staff propose its activities")
+    if organisation.state != OrganisationState.APPROVED:
+        return Decision(False, "the organisation is not approved")
+    return ALLOW
+
+
+def can_decide_at(user: User, institution: Institution) -> Decision:
+    """The institution's contact people and the caseworkers of its area office decide
+    activities there (and see its calendar and gate list)."""
+    if institution.id in user.scopes(Role.INSTITUTION_CONTACT):
+        return ALLOW
+    if institution.area_office_id in user.scopes(Role.CASEWORKER):
+        return ALLOW
+    return Decision(False, "institution outside the user's institutions and area office")
+
+
+def can_decide_activity(user: User, activity: Activity) -> Decision:
+    return can_decide_at(user, activity.institution)
+
+
+def can_view_activity(user: User, activity: Activity) -> Decision:
+    """The organisation's staff, the deciders at the institution, admin and DPO."""
+    if user.has_role(Role.ADMIN, Role.DPO) or activity.organisation_id in _ngo_staff_of(user):
+        return ALLOW
+    return can_decide_activity(user, activity)
+
+
+def decidable_institution_ids(user: User) -> Select[tuple[uuid.UUID]]:
+    """The ids of the institutions where the user decides activities."""
+    return select(Institution.id).where(
+        Institution.id.in_(user.scopes(Role.INSTITUTION_CONTACT))
+        | Institution.area_office_id.in_(user.scopes(Role.CASEWORKER))
+    )
+
+
+def visible_activities(user: User) -> Select[tuple[Activity]]:
+    """A query for exactly the activities this user may see."""
+    query = select(Activity)
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return query
+    return query.where(
+        Activity.organisation_id.in_(_ngo_staff_of(user))
+        | Activity.institution_id.in_(decidable_institution_ids(user))
+    )
+
+
+def get_activity_or_404(activity_id: object) -> Activity:
+    return _load_or_404(Activity, activity_id, can_view_activity)
 
 
 def get_organisation_or_404(organisation_id: object) -> Organisation:

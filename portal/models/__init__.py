@@ -8,6 +8,16 @@ from portal.models.accounts import (
     TokenPurpose,
     User,
 )
+from portal.models.activities import (
+    OPEN_STATES,
+    Activity,
+    ActivityEvent,
+    ActivityKind,
+    ActivityParticipant,
+    ActivityState,
+    CalendarFeed,
+    MentorHelp,
+)
 from portal.models.audit import AuditEntry
 from portal.models.declarations import (
     DECLARATION_ORDER,
@@ -33,7 +43,9 @@ from portal.models.organisations import (
 from portal.models.reference import (
     AreaOffice,
     Institution,
+    InstitutionContact,
     InstitutionKind,
+    InstitutionSection,
     Municipality,
     SecurityLevel,
 )
@@ -51,11 +63,18 @@ from portal.models.volunteers import (
 __all__ = [
     "ACTIVE_STATES",
     "DECLARATION_ORDER",
+    "OPEN_STATES",
     "AccessEndReason",
     "AccessGrant",
     "AccountToken",
+    "Activity",
+    "ActivityEvent",
+    "ActivityKind",
+    "ActivityParticipant",
+    "ActivityState",
     "AreaOffice",
     "AuditEntry",
+    "CalendarFeed",
     "CheckOutcome",
     "DeclarationKind",
     "DeclarationVersion",
@@ -65,9 +84,12 @@ __all__ = [
     "ExternalIdentity",
     "IdentityMethod",
     "Institution",
+    "InstitutionContact",
     "InstitutionKind",
     "InstitutionRules",
+    "InstitutionSection",
     "LoginSession",
+    "MentorHelp",
     "Municipality",
     "Organisation",
     "OrganisationEvent",

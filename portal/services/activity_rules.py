@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
@@ -308,6 +309,7 @@ def participant_facts(
     days: Sequence[date],
     *,
     child_certificate: bool = False,
+    current: dict[DeclarationKind, Any] | None = None,
 ) -> ParticipantFacts:
     """The rules' view of ``volunteer`` taking part at ``institution`` on ``days``.
 
@@ -315,7 +317,7 @@ def participant_facts(
     (børneattester) yet, so the caller says whether the volunteer has one (e.g. from a
     checkbox the organisation ticks); when such a record exists, read it here instead.
     """
-    current = volunteer_status.current_versions()
+    current = current if current is not None else volunteer_status.current_versions()
     signed = volunteer_status.latest_signatures(volunteer)
     signed_current = frozenset(
         kind.value

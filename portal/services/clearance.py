@@ -367,6 +367,7 @@ def grant_access(
     _flush()
     notices.tell_volunteer(volunteer, "clearance_access_granted", grants=listed)
     notices.tell_organisation(volunteer, "clearance_access_granted", grants=listed)
+    _recheck_activities(volunteer, now)
     return [grant for grant, _r in grants]
 
 
@@ -400,6 +401,14 @@ def revoke_access(
     context = {"institution": grant.institution.name, "reason": reason}
     notices.tell_volunteer(volunteer, "clearance_access_revoked", **context)
     notices.tell_organisation(volunteer, "clearance_access_revoked", **context)
+    _recheck_activities(volunteer, now)
+
+
+def _recheck_activities(volunteer: Volunteer, now: datetime) -> None:
+    """Flag (or clear) the volunteer's approved activities at once."""
+    from portal.services import activity_flags
+
+    activity_flags.recheck_volunteer(volunteer, now)
 
 
 def withdraw_consent(
@@ -433,4 +442,5 @@ def withdraw_consent(
     names = [grant.institution.name for grant in ended]
     notices.tell_organisation(volunteer, "clearance_consent_withdrawn", institutions=names)
     notices.tell_caseworkers(volunteer, "clearance_consent_withdrawn", institutions=names)
+    _recheck_activities(volunteer, now)
     return ended

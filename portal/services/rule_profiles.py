@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal import db
-from portal.models import Institution, InstitutionRules, RuleProfile
+from portal.models import Institution, InstitutionRules, InstitutionSection, RuleProfile
 
 # Used when a security level has no profile (an admin added a level without one): the strict end.
 FALLBACK = RuleProfile(
@@ -41,9 +41,11 @@ class EffectiveRules:
     child_certificate_required: bool
 
 
-def profile_of(institution: Institution) -> RuleProfile:
+def profile_of(institution: Institution, section: InstitutionSection | None = None) -> RuleProfile:
+    """The profile of the institution's level, or of the section's own level."""
+    level_id = section.security_level_id if section is not None else institution.security_level_id
     profile = db.session.scalar(
-        select(RuleProfile).where(RuleProfile.security_level_id == institution.security_level_id)
+        select(RuleProfile).where(RuleProfile.security_level_id == level_id)
     )
     return profile or FALLBACK
 
@@ -95,6 +97,9 @@ def tighten(profile: RuleProfile, own: InstitutionRules | None) -> EffectiveRule
     )
 
 
-def effective_rules(institution: Institution) -> EffectiveRules:
-    """The rules that hold at ``institution`` now."""
-    return tighten(profile_of(institution), institution_rules_of(institution))
+def effective_rules(
+    institution: Institution, section: InstitutionSection | None = None
+) -> EffectiveRules:
+    """The rules that hold at ``institution`` (in ``section``, whose own security level then
+    decides the profile) now; the institution's tightening holds in all its sections."""
+    return tighten(profile_of(institution, section), institution_rules_of(institution))
