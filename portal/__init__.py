@@ -59,12 +59,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints.activities import bp as activities_bp
     from portal.blueprints.admin import bp as admin_bp
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.calendar import bp as calendar_bp
     from portal.blueprints.cases import bp as cases_bp
     from portal.blueprints.clearance import bp as clearance_bp
     from portal.blueprints.directory import bp as directory_bp
     from portal.blueprints.documents import bp as documents_bp
+    from portal.blueprints.institutions import bp as institutions_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.onboarding import bp as onboarding_bp
     from portal.blueprints.organisations import bp as organisations_bp
@@ -82,6 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(clearance_bp)
+    app.register_blueprint(institutions_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(activities_bp)
 
 
 def _register_assets(app: Flask) -> None:

@@ -24,6 +24,18 @@ WTFORMS_MESSAGES: dict[str, Any] = {
     "Not a valid datetime value.": _l("Skriv en gyldig dato og et gyldigt tidspunkt."),
     "Field must be equal to %(other_name)s.": _l("Felterne skal være ens."),
     "Invalid Choice: could not coerce.": _l("Vælg en af mulighederne."),
+    "'%(value)s' is not a valid choice for this field.": _l("Vælg blandt mulighederne på listen."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l(
+        "Vælg blandt mulighederne på listen."
+    ),
+    "Not a valid time value.": _l("Skriv et gyldigt tidspunkt, fx 18:00."),
+    "Number must be at least %(min)s.": _l("Tallet skal være mindst %(min)s."),
+    "Number must be at most %(max)s.": _l("Tallet må højst være %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l(
+        "Tallet skal være mellem %(min)s og %(max)s."
+    ),
+    "Invalid UUID.": _l("Det indtastede er ikke gyldigt."),
+    "Invalid URL.": _l("Skriv en gyldig webadresse, fx https://eksempel.dk."),
     "Invalid value, must be one of: %(values)s.": _l("Vælg en af mulighederne."),
     "Field must be at least %(min)d character long.": _l("Skriv mindst %(min)d tegn."),
     "Field cannot be longer than %(max)d character.": _l("Skriv højst %(max)d tegn."),

@@ -38,6 +38,40 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
         "clearance.queue", _l("Tjek af frivillige"), frozenset({Role.CASEWORKER}), "clearance."
     ),
+    NavEntry(
+        "activities.index",
+        _l("Aktiviteter"),
+        frozenset({Role.NGO_ADMIN, Role.NGO_MEMBER}),
+        "activities.",
+    ),
+    NavEntry(
+        "activities.queue",
+        _l("Aktiviteter til behandling"),
+        frozenset({Role.INSTITUTION_CONTACT, Role.CASEWORKER}),
+        "activities.",
+    ),
+    NavEntry(
+        "calendar.index",
+        _l("Kalender"),
+        frozenset(
+            {
+                Role.NGO_ADMIN,
+                Role.NGO_MEMBER,
+                Role.CASEWORKER,
+                Role.INSTITUTION_CONTACT,
+                Role.DPO,
+            }
+        ),
+        "calendar.",
+    ),
+    NavEntry(
+        "institutions.index",
+        _l("Institutioner"),
+        frozenset(
+            {Role.NGO_ADMIN, Role.NGO_MEMBER, Role.CASEWORKER, Role.INSTITUTION_CONTACT, Role.DPO}
+        ),
+        "institutions.",
+    ),
     NavEntry("signing.my_page", _l("Min side"), frozenset({Role.VOLUNTEER}), "signing.my"),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(

@@ -458,7 +458,7 @@ def test_access_is_per_institution(app_ctx: Flask) -> None:
         mette, _institution("Horserød Fængsel"), days
     ).access_days == frozenset(days)
     assert (
-        participant_facts(mette, _institution("Storstrøm Fængsel"), days).access_days == frozenset()
+        participant_facts(mette, _institution("Jyderup Fængsel"), days).access_days == frozenset()
     )
 
 

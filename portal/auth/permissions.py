@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 from flask_login import login_required as _flask_login_required
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 
 from portal import audit, db
 from portal.models import (
@@ -288,6 +288,42 @@ def get_activity_or_404(activity_id: object) -> Activity:
     return _load_or_404(Activity, activity_id, can_view_activity)
 
 
+def can_view_institution_calendar(user: User, institution: Institution) -> Decision:
+    """The institution's calendar and gate list: its deciders (contacts, the area office's
+    caseworkers), admin and DPO."""
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return ALLOW
+    return can_decide_at(user, institution)
+
+
+def can_view_organisation_calendar(user: User, organisation: Organisation) -> Decision:
+    """The organisation's calendar: its staff, admin and DPO."""
+    if user.has_role(Role.ADMIN, Role.DPO) or organisation.id in _ngo_staff_of(user):
+        return ALLOW
+    return Decision(False, "only the organisation's staff see its calendar")
+
+
+def can_manage_institution_feed(user: User, institution: Institution) -> Decision:
+    """The institution's deciders make and renew its secret calendar feed address."""
+    return can_decide_at(user, institution)
+
+
+def can_manage_organisation_feed(user: User, organisation: Organisation) -> Decision:
+    """The organisation's administrators make and renew its feed address (renewing stops the
+    address everyone in the organisation subscribed to)."""
+    if organisation.id in user.scopes(Role.NGO_ADMIN):
+        return ALLOW
+    return Decision(False, "only the organisation's administrators manage its calendar feed")
+
+
+def get_calendar_institution_or_404(institution_id: object) -> Institution:
+    return _load_or_404(Institution, institution_id, can_view_institution_calendar)
+
+
+def get_calendar_organisation_or_404(organisation_id: object) -> Organisation:
+    return _load_or_404(Organisation, organisation_id, can_view_organisation_calendar)
+
+
 def get_organisation_or_404(organisation_id: object) -> Organisation:
     return _load_or_404(Organisation, organisation_id, can_view_organisation)
 
@@ -298,6 +334,57 @@ def get_document_or_404(document_id: object) -> Document:
 
 def get_institution_or_404(institution_id: object) -> Institution:
     return _load_or_404(Institution, institution_id, can_view_institution)
+
+
+INSTITUTION_READERS = (
+    Role.NGO_ADMIN,
+    Role.NGO_MEMBER,
+    Role.CASEWORKER,
+    Role.INSTITUTION_CONTACT,
+    Role.ADMIN,
+    Role.DPO,
+)
+
+
+def can_browse_institutions(user: User) -> Decision:
+    """Who may look up institutions' details (address, visiting hours, contact people, the
+    rules that hold there): the service's own staff (caseworkers, institution contacts), admin,
+    DPO, and the staff of an approved organisation, who propose activities there."""
+    if user.has_role(Role.ADMIN, Role.DPO, Role.CASEWORKER, Role.INSTITUTION_CONTACT):
+        return ALLOW
+    staff_of = _ngo_staff_of(user)
+    if staff_of and db.session.scalar(
+        select(Organisation.id)
+        .where(Organisation.id.in_(staff_of), Organisation.state == OrganisationState.APPROVED)
+        .limit(1)
+    ):
+        return ALLOW
+    return Decision(False, "institution details are for staff and approved organisations")
+
+
+def can_view_institution_details(user: User, institution: Institution) -> Decision:
+    """An active institution's page is for everyone who may browse institutions; an inactive
+    one only for admin, DPO and its deciders (its contacts, its area office's caseworkers)."""
+    decision = can_browse_institutions(user)
+    if not decision or institution.active or user.has_role(Role.ADMIN, Role.DPO):
+        return decision
+    if can_decide_at(user, institution):
+        return ALLOW
+    return Decision(False, "an inactive institution")
+
+
+def visible_institutions(user: User) -> Select[tuple[Institution]]:
+    """A query for exactly the institutions whose details this user may see."""
+    query = select(Institution)
+    if not can_browse_institutions(user):
+        return query.where(false())
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return query
+    return query.where(Institution.active | Institution.id.in_(decidable_institution_ids(user)))
+
+
+def get_institution_details_or_404(institution_id: object) -> Institution:
+    return _load_or_404(Institution, institution_id, can_view_institution_details)
 
 
 def get_volunteer_or_404(volunteer_id: object) -> Volunteer:

@@ -24,8 +24,10 @@ from portal.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
+    ActivityState,
     Institution,
     InstitutionSection,
+    MentorHelp,
     Organisation,
     User,
     Volunteer,
@@ -33,7 +35,13 @@ from portal.models import (
 )
 from portal.services import activity_rules, volunteer_status
 from portal.services.activity_rules import ProposalFacts, RuleProblem
-from portal.services.recurrence import Recurrence, RecurrenceError, long_date, occurrences
+from portal.services.recurrence import (
+    Recurrence,
+    RecurrenceError,
+    instants,
+    long_date,
+    occurrences,
+)
 from portal.services.rule_profiles import EffectiveRules, effective_rules
 
 
@@ -185,14 +193,25 @@ def _lookup(
     return institution, section, volunteers
 
 
-def facts(organisation: Organisation, proposal: Proposal, sent_on: date) -> ProposalFacts:
+def facts(
+    organisation: Organisation,
+    proposal: Proposal,
+    sent_on: date,
+    *,
+    from_day: date | None = None,
+) -> ProposalFacts:
     """The rules' view of the proposal (raises ProposalRefused for choices that cannot be
-    checked at all: an unknown institution, another organisation's volunteer, bad dates)."""
+    checked at all: an unknown institution, another organisation's volunteer, bad dates).
+
+    ``from_day``: the rules read only the dates from that day on (a change of an approved
+    activity whose first dates have already taken place: those are history, not proposed)."""
     institution, section, volunteers = _lookup(organisation, proposal)
     try:
         days = occurrences(proposal.recurrence)
     except RecurrenceError as error:
         raise ProposalRefused([RuleProblem("dates", error.message)]) from None
+    if from_day is not None:
+        days = [day for day in days if day >= from_day]
     current = volunteer_status.current_versions()
     participants = [
         activity_rules.participant_facts(
@@ -218,33 +237,69 @@ def facts(organisation: Organisation, proposal: Proposal, sent_on: date) -> Prop
     )
 
 
+# The longest texts the columns hold (Activity.title, .target_group, .place).
+TEXT_LIMITS = (("title", 200), ("target_group", 300), ("place", 200))
+
+
 def _basics(proposal: Proposal) -> list[RuleProblem]:
     problems = []
     if proposal.kind not in {kind.value for kind in ActivityKind}:
         problems.append(RuleProblem("kind", _l("Vælg, hvilken slags aktivitet det er.")))
+    elif proposal.kind == ActivityKind.MENTOR and any(
+        help_kind not in {kind.value for kind in MentorHelp} for help_kind in proposal.mentor_help
+    ):
+        problems.append(
+            RuleProblem("mentor_help", _l("Vælg mentorens hjælp blandt mulighederne på listen."))
+        )
     if not proposal.title.strip():
         problems.append(RuleProblem("title", _l("Skriv en titel på aktiviteten.")))
+    for name, limit in TEXT_LIMITS:
+        if len(getattr(proposal, name).strip()) > limit:
+            problems.append(RuleProblem(name, _l("Skriv højst %(max)d tegn.", max=limit)))
     return problems
 
 
+def _times(proposal: Proposal, days: Sequence[date]) -> list[RuleProblem]:
+    """The times make an activity on each of its dates: the end after the start, and no time
+    in the hour skipped when the clocks go forward (the database would refuse the first,
+    the calendars the second)."""
+    for day in days or [proposal.first_date]:
+        try:
+            instants(day, proposal.start_time, proposal.end_time)
+        except RecurrenceError as error:
+            return [RuleProblem("times", error.message, day=day if days else None)]
+    return []
+
+
 def problems(
-    organisation: Organisation, proposal: Proposal, now: datetime | None = None
+    organisation: Organisation,
+    proposal: Proposal,
+    now: datetime | None = None,
+    *,
+    changing: Activity | None = None,
 ) -> list[RuleProblem]:
-    """Every problem of the proposal if it were sent at ``now`` (empty: it may be sent)."""
+    """Every problem of the proposal if it were sent at ``now`` (empty: it may be sent).
+
+    ``changing``: the activity the proposal changes. If it is approved, the dates before
+    today have taken place and are not checked again (a weekly activity that has begun can
+    still change its participants); the notice counts to the first date left."""
+    today = volunteer_status.today(now)
+    from_day = today if changing is not None and changing.state == ActivityState.APPROVED else None
     try:
-        found = facts(organisation, proposal, volunteer_status.today(now))
+        found = facts(organisation, proposal, today, from_day=from_day)
     except ProposalRefused as refused:
-        return _basics(proposal) + refused.problems
-    return _basics(proposal) + activity_rules.check(found)
+        return _basics(proposal) + refused.problems + _times(proposal, ())
+    return _basics(proposal) + _times(proposal, found.days) + activity_rules.check(found)
 
 
 def problems_now(activity: Activity, now: datetime | None = None) -> list[RuleProblem]:
     """The activity checked again (when it is decided): the rules as they are now, the
     people's access and declarations as they are now; the notice is counted from the day
-    it was sent."""
+    it was sent, and the dates before that day (of an approved activity that was changed)
+    are not checked again."""
     sent_on = volunteer_status.today(activity.sent_at)
     try:
-        found = facts(activity.organisation, proposal_of(activity), sent_on)
+        found = facts(activity.organisation, proposal_of(activity), sent_on, from_day=sent_on)
     except ProposalRefused as refused:
         return refused.problems
     problems = activity_rules.check(found)
@@ -270,11 +325,15 @@ DAYS_LISTED = 3
 
 
 def grouped(problems: Sequence[RuleProblem], names: dict[uuid.UUID, str]) -> GroupedProblems:
+    """The problems for the reader: the general ones, then each person's in the order of
+    ``names`` (``participant_names`` gives the order they were chosen in), each person's in
+    RULES order, with a long run of days without access said once."""
     general = [p for p in problems if p.volunteer_id is None]
-    people: dict[uuid.UUID, list[RuleProblem]] = {}
+    people: dict[uuid.UUID, list[RuleProblem]] = {vid: [] for vid in names}
     for problem in problems:
         if problem.volunteer_id is not None:
             people.setdefault(problem.volunteer_id, []).append(problem)
+    people = {vid: found for vid, found in people.items() if found}
     return GroupedProblems(
         general,
         [
@@ -306,13 +365,19 @@ def _summed_up(found: list[RuleProblem], name: str) -> list[RuleProblem]:
     return [*rest[:position], summary, *rest[position:]]
 
 
-def participant_names(proposal: Proposal) -> dict[uuid.UUID, str]:
+def participant_names(
+    proposal: Proposal, organisation: Organisation | None = None
+) -> dict[uuid.UUID, str]:
+    """The names of the proposal's participants in the order they were chosen (for
+    ``grouped``). Pass the proposing ``organisation``: an id of another organisation's
+    volunteer is then never named."""
     if not proposal.participant_ids:
         return {}
-    rows = db.session.execute(
-        select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(proposal.participant_ids))
-    )
-    return {row.id: row.name for row in rows}
+    query = select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(proposal.participant_ids))
+    if organisation is not None:
+        query = query.where(Volunteer.organisation_id == organisation.id)
+    found = {row.id: row.name for row in db.session.execute(query)}
+    return {vid: found[vid] for vid in dict.fromkeys(proposal.participant_ids) if vid in found}
 
 
 # --- making and changing ---------------------------------------------------------------------
@@ -351,8 +416,13 @@ def _fill(activity: Activity, proposal: Proposal) -> None:
         participant.blocked_reason = ""
 
 
-def _refuse_if_problems(organisation: Organisation, proposal: Proposal, now: datetime) -> None:
-    found = problems(organisation, proposal, now)
+def _refuse_if_problems(
+    organisation: Organisation,
+    proposal: Proposal,
+    now: datetime,
+    changing: Activity | None = None,
+) -> None:
+    found = problems(organisation, proposal, now, changing=changing)
     if found:
         raise ProposalRefused(found)
 
@@ -393,7 +463,7 @@ def change(
     action = activity_workflow.change_action(activity)
 
     def before(_: Activity) -> None:
-        _refuse_if_problems(activity.organisation, proposal, now)
+        _refuse_if_problems(activity.organisation, proposal, now, changing=activity)
         _fill(activity, proposal)
         activity.sent_at = now
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,36 +25,37 @@ from portal.models import (
     Volunteer,
     VolunteerState,
 )
-from portal.services import activities, volunteer_status
-from portal.services.rule_profiles import effective_rules
+from portal.services import activities, activity_rules, volunteer_status
+from portal.services.rule_profiles import EffectiveRules, effective_rules
 
 
 class BlockReason(enum.StrEnum):
-    NOT_CLEARED = "not_cleared"  # withdrawn, not cleared, or back in a renewal
+    NOT_CLEARED = "not_cleared"  # withdrawn, not cleared or expired (see participant_facts)
     NO_ACCESS = "no_access"  # no active access to the institution on a remaining date
     DECLARATIONS = "declarations"  # a required declaration must be signed again
 
 
 def block_reason(
-    participant: ActivityParticipant, activity: Activity, days: list[date], current: dict
+    participant: ActivityParticipant,
+    activity: Activity,
+    days: list[date],
+    current: dict,
+    rules: EffectiveRules | None = None,
 ) -> BlockReason | None:
-    """Why ``participant`` may not take part on the remaining ``days`` (None: they may)."""
-    volunteer = participant.volunteer
-    if volunteer.state != VolunteerState.CLEARED:
+    """Why ``participant`` may not take part on the remaining ``days`` (None: they may).
+
+    Reads the participant as the proposal rules do (``activity_rules.participant_facts``),
+    so a flag and the rule check on the same day never disagree."""
+    rules = rules or effective_rules(activity.institution, activity.section)
+    facts = activity_rules.participant_facts(
+        participant.volunteer, activity.institution, days, current=current
+    )
+    if facts.state != VolunteerState.CLEARED:
         return BlockReason.NOT_CLEARED
-    rules = effective_rules(activity.institution, activity.section)
-    if rules.access_required:
-        grants = [g for g in volunteer.access_grants if g.institution_id == activity.institution_id]
-        if any(not any(g.active_on(day) for g in grants) for day in days):
-            return BlockReason.NO_ACCESS
-    signed = volunteer_status.latest_signatures(volunteer)
-    for kind in rules.required_declarations:
-        version = next((v for k, v in current.items() if k.value == kind), None)
-        signature = next((s for k, s in signed.items() if k.value == kind), None)
-        if version is not None and (
-            signature is None or signature.declaration_version_id != version.id
-        ):
-            return BlockReason.DECLARATIONS
+    if rules.access_required and facts.access_days != frozenset(days):
+        return BlockReason.NO_ACCESS
+    if rules.required_declarations - facts.signed_current:
+        return BlockReason.DECLARATIONS
     return None
 
 
@@ -70,10 +72,14 @@ def recheck(activity: Activity, now: datetime | None = None) -> dict[str, int]:
     if not days:
         return counts
     current = volunteer_status.current_versions()
+    rules = effective_rules(activity.institution, activity.section)
     for participant in activity.participants:
-        reason = block_reason(participant, activity, days, current)
+        reason = block_reason(participant, activity, days, current, rules)
         name = participant.volunteer.name
-        if reason is not None and participant.blocked_at is None:
+        if reason is not None and participant.blocked_at is not None:
+            # Still blocked; the gate list shows the reason that holds now.
+            participant.blocked_reason = reason.value
+        elif reason is not None:
             participant.blocked_at = now
             participant.blocked_reason = reason.value
             activity_workflow.record_event(activity, "participant_blocked", None, text=name)
@@ -108,15 +114,20 @@ def recheck(activity: Activity, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def _approved_upcoming(now: datetime) -> list[Activity]:
+def _approved_upcoming(now: datetime, *conditions: Any) -> list[Activity]:
+    """Approved activities that may still have a date from today on (``recheck`` reads the
+    exact dates), oldest first so a run's e-mails come in a stable order."""
     today = volunteer_status.today(now)
     return list(
         db.session.scalars(
-            select(Activity).where(
+            select(Activity)
+            .where(
                 Activity.state == ActivityState.APPROVED,
                 (Activity.until_date >= today)
                 | (Activity.until_date.is_(None) & (Activity.first_date >= today)),
+                *conditions,
             )
+            .order_by(Activity.first_date, Activity.id)
         )
     )
 
@@ -125,17 +136,12 @@ def recheck_volunteer(volunteer: Volunteer, now: datetime | None = None) -> dict
     """After a change to one volunteer (access revoked, consent withdrawn, new access)."""
     now = now or utcnow()
     totals = {"blocked": 0, "unblocked": 0}
-    ids = set(
-        db.session.scalars(
-            select(ActivityParticipant.activity_id).where(
-                ActivityParticipant.volunteer_id == volunteer.id
-            )
-        )
+    mine = select(ActivityParticipant.activity_id).where(
+        ActivityParticipant.volunteer_id == volunteer.id
     )
-    for activity in _approved_upcoming(now):
-        if activity.id in ids:
-            for key, value in recheck(activity, now).items():
-                totals[key] += value
+    for activity in _approved_upcoming(now, Activity.id.in_(mine)):
+        for key, value in recheck(activity, now).items():
+            totals[key] += value
     return totals
 
 

@@ -144,7 +144,7 @@ def participants_cleared(facts: ProposalFacts) -> list[RuleProblem]:
     problems = []
     for p in facts.participants:
         if p.state == VolunteerState.CLEARED:
-            continue
+            continue  # (participant_facts says cleared for a renewal under way too)
         message = _l(
             "%(name)s er ikke godkendt til at deltage (status: %(status)s).",
             name=p.name,
@@ -318,7 +318,7 @@ def participant_facts(
     checkbox the organisation ticks); when such a record exists, read it here instead.
     """
     current = current if current is not None else volunteer_status.current_versions()
-    signed = volunteer_status.latest_signatures(volunteer)
+    signed = volunteer_status.signatures_for_activities(volunteer)
     signed_current = frozenset(
         kind.value
         for kind, signature in signed.items()
@@ -329,7 +329,10 @@ def participant_facts(
     return ParticipantFacts(
         volunteer_id=volunteer.id,
         name=volunteer.name,
-        state=VolunteerState(volunteer.state).value,
+        # A renewal under way keeps the earlier clearance (volunteer_status).
+        state=VolunteerState.CLEARED.value
+        if volunteer_status.cleared_for_activities(volunteer)
+        else VolunteerState(volunteer.state).value,
         access_days=access_days,
         signed_current=signed_current,
         prepared=bool(volunteer.preparations),

@@ -17,6 +17,9 @@ from portal.labels import label
 from portal.models import (
     AccessGrant,
     AccountToken,
+    Activity,
+    ActivityParticipant,
+    ActivityState,
     AuditEntry,
     DeclarationKind,
     Institution,
@@ -265,6 +268,115 @@ def _own_volunteering(user: User, now: datetime) -> tuple[list[dict[str, Any]], 
     return records, tasks
 
 
+# --- activities -------------------------------------------------------------------------------
+
+
+def _count_activities(*conditions: ColumnElement[bool]) -> int:
+    return db.session.scalar(select(func.count(Activity.id)).where(*conditions)) or 0
+
+
+def _blocked() -> ColumnElement[bool]:
+    """Approved, with a participant who may no longer take part."""
+    return (Activity.state == ActivityState.APPROVED) & Activity.participants.any(
+        ActivityParticipant.blocked_at.is_not(None)
+    )
+
+
+def _ngo_activity_tasks(user: User, role: Role) -> list[Task]:
+    """For each of the user's approved (or suspended) organisations in ``role``: proposals
+    waiting for the institution, those it asked to change, and approved ones with a blocked
+    participant; each links to the organisation's list with that filter."""
+    several = len(user.scopes(Role.NGO_ADMIN) | user.scopes(Role.NGO_MEMBER)) > 1
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id.in_(user.scopes(role)),
+            Organisation.state.in_([OrganisationState.APPROVED, OrganisationState.SUSPENDED]),
+        )
+        .order_by(Organisation.name)
+    )
+    tasks = []
+    for organisation in organisations:
+        own = Activity.organisation_id == organisation.id
+        extra = {"organisation": str(organisation.id)} if several else {}
+        waiting = _count_activities(own, Activity.state == ActivityState.SENT)
+        changes = _count_activities(own, Activity.state == ActivityState.CHANGES_REQUESTED)
+        blocked = _count_activities(own, _blocked())
+        lines = [
+            (
+                "activities_waiting",
+                waiting,
+                ngettext(
+                    "%(num)d forslag venter på institutionens afgørelse",
+                    "%(num)d forslag venter på institutionernes afgørelse",
+                    waiting,
+                ),
+                ActivityState.SENT,
+            ),
+            (
+                "activities_changes_requested",
+                changes,
+                ngettext(
+                    "%(num)d forslag skal ændres, fordi institutionen har bedt om det",
+                    "%(num)d forslag skal ændres, fordi institutionerne har bedt om det",
+                    changes,
+                ),
+                ActivityState.CHANGES_REQUESTED,
+            ),
+            (
+                "activities_blocked",
+                blocked,
+                ngettext(
+                    "%(num)d godkendt aktivitet har en deltager, der ikke længere må deltage",
+                    "%(num)d godkendte aktiviteter har en deltager, der ikke længere må deltage",
+                    blocked,
+                ),
+                ActivityState.APPROVED,
+            ),
+        ]
+        for key, count, text, state in lines:
+            tasks.append(
+                Task(
+                    key,
+                    count,
+                    f"{organisation.name}: {text}" if several else text,
+                    _url("activities.index", state=state.value, **extra),
+                )
+            )
+    return tasks
+
+
+def _decider_activity_tasks(institution_ids: Any, *, waiting_too: bool = True) -> list[Task]:
+    """Proposals waiting at the given institutions (a select of ids), unless the panel says
+    so per institution, and approved ones there with a blocked participant."""
+    here = Activity.institution_id.in_(institution_ids)
+    waiting = _count_activities(here, Activity.state == ActivityState.SENT)
+    blocked = _count_activities(here, _blocked())
+    tasks = [
+        Task(
+            "activities_waiting",
+            waiting,
+            ngettext(
+                "%(num)d aktivitet venter på din afgørelse",
+                "%(num)d aktiviteter venter på din afgørelse",
+                waiting,
+            ),
+            _url("activities.queue"),
+        ),
+        Task(
+            "activities_blocked",
+            blocked,
+            ngettext(
+                "%(num)d godkendt aktivitet har en deltager, der ikke længere må deltage",
+                "%(num)d godkendte aktiviteter har en deltager, der ikke længere må deltage",
+                blocked,
+            ),
+            _url("activities.queue", state=ActivityState.APPROVED.value),
+        ),
+    ]
+    return tasks if waiting_too else tasks[1:]
+
+
 def _pending_invitations(**scope: Any) -> int:
     query = (
         select(func.count())
@@ -307,6 +419,7 @@ def _organisation_panel(user: User, role: Role) -> Panel:
     data: dict[str, Any] = {"organisations": entries}
     if role in (Role.NGO_ADMIN, Role.NGO_MEMBER):
         data["volunteer_tasks"] = _ngo_volunteer_tasks(user, role, utcnow())
+        data["activity_tasks"] = _ngo_activity_tasks(user, role)
     elif role == Role.VOLUNTEER:
         data["volunteer_records"], data["volunteer_tasks"] = _own_volunteering(user, utcnow())
     return Panel(role, data)
@@ -344,6 +457,9 @@ def _caseworker_panel(user: User) -> Panel:
             "approved": approved or 0,
             "now": utcnow(),
             "volunteer_tasks": _caseworker_volunteer_tasks(areas, utcnow()),
+            "activity_tasks": _decider_activity_tasks(
+                select(Institution.id).where(Institution.area_office_id.in_(areas))
+            ),
         },
     )
 
@@ -356,7 +472,25 @@ def _institution_panel(user: User) -> Panel:
             .order_by(Institution.name)
         )
     )
-    return Panel(Role.INSTITUTION_CONTACT, {"institutions": institutions})
+    waiting = {
+        institution.id: _count_activities(
+            Activity.institution_id == institution.id, Activity.state == ActivityState.SENT
+        )
+        for institution in institutions
+    }
+    return Panel(
+        Role.INSTITUTION_CONTACT,
+        {
+            "institutions": institutions,
+            "waiting": waiting,
+            "activity_tasks": _decider_activity_tasks(
+                select(Institution.id).where(
+                    Institution.id.in_(user.scopes(Role.INSTITUTION_CONTACT))
+                ),
+                waiting_too=False,  # said on each institution's card
+            ),
+        },
+    )
 
 
 def _grant_officer_panel(_user: User) -> Panel:

@@ -305,6 +305,11 @@ def seed_demo() -> list[DemoAccount]:
     from portal.services.demo_volunteers import seed_volunteers
 
     seed_volunteers(organisations["A"])
+    from portal.services.demo_activities import seed_demo_activities
+    from portal.services.demo_institutions import seed_institution_details
+
+    seed_institution_details(db.session)
+    seed_demo_activities()
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()

@@ -49,7 +49,8 @@ DEMO_VOLUNTEERS = (
         "1204881234",
         "cleared",
         40,
-        access=("Vestre Fængsel", "Horserød Fængsel"),
+        # Storstrøm Fængsel too, so the demo proposal there (demo_activities) keeps the rules.
+        access=("Vestre Fængsel", "Horserød Fængsel", "Storstrøm Fængsel"),
         visiting_friend=True,
     ),
     DemoVolunteer(

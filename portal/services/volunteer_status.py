@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import db
-from portal.auth.permissions import ALLOW, Decision
 from portal.db import utcnow
 from portal.models import (
     DECLARATION_ORDER,
@@ -190,15 +189,26 @@ def render_text(version: DeclarationVersion, volunteer: Volunteer, language: str
 # --- for activities ---------------------------------------------------------------------------
 
 
-def may_take_part(volunteer: Volunteer, institution: Institution, day: date) -> Decision:
-    """Whether the volunteer may take part in an activity at ``institution`` on ``day``."""
-    if volunteer.state != VolunteerState.CLEARED:
-        return Decision(False, "not cleared")
-    if outdated_kinds(volunteer):
-        return Decision(False, "declarations to sign again")
-    if not any(
-        grant.institution_id == institution.id and grant.active_on(day)
-        for grant in volunteer.access_grants
-    ):
-        return Decision(False, "no access to the institution on that day")
-    return ALLOW
+def renewing(volunteer: Volunteer) -> bool:
+    """A renewal is under way: the volunteer signs again and is checked again."""
+    return volunteer.renewed_at is not None and volunteer.state in (
+        VolunteerState.INVITED,
+        VolunteerState.AWAITING_CHECK,
+    )
+
+
+def cleared_for_activities(volunteer: Volunteer) -> bool:
+    """Cleared, or renewing after a clearance: access granted before the renewal stays until
+    its date (``volunteers.renew``), and so does the earlier clearance for activities; the
+    access rule still needs an active grant on each day."""
+    return volunteer.state == VolunteerState.CLEARED or renewing(volunteer)
+
+
+def signatures_for_activities(volunteer: Volunteer) -> dict[DeclarationKind, Signature]:
+    """The signatures that count for activities: during a renewal the earlier ones still
+    count (until the new ones are given), as the earlier clearance does."""
+    if not renewing(volunteer):
+        return latest_signatures(volunteer)
+    query = select(Signature).where(Signature.volunteer_id == volunteer.id)
+    signatures = db.session.scalars(query.order_by(Signature.signed_at))
+    return {signature.declaration_version.kind: signature for signature in signatures}

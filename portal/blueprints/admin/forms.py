@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from portal import db
@@ -14,11 +14,8 @@ from portal.labels import choices
 from portal.models import (
     AreaOffice,
     Institution,
-    InstitutionKind,
-    Municipality,
     Organisation,
     Role,
-    SecurityLevel,
 )
 
 NONE_CHOICE = ("", _l("Vælg"))
@@ -103,32 +100,6 @@ class UserSearchForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.role.choices = [("", _l("Alle roller")), *choices(Role)]
-
-
-class InstitutionForm(PortalForm):
-    name = StringField(
-        _l("Navn"),
-        validators=[required(_l("Skriv institutionens navn.")), Length(max=200)],
-        description=_l(
-            "Fx \u201dStorstrøm Fængsel\u201d, \u201dOdense Arrest\u201d eller \u201dKiF Fyn\u201d."
-        ),
-    )
-    kind = SelectField(_l("Type"), validators=[required(_l("Vælg institutionens type."))])
-    security_level_id = SelectField(
-        _l("Sikkerhedsniveau"), validators=[required(_l("Vælg sikkerhedsniveau."))]
-    )
-    area_office_id = SelectField(
-        _l("Områdekontor"), validators=[required(_l("Vælg områdekontor."))]
-    )
-    municipality_id = SelectField(_l("Kommune"), validators=[Optional()])
-    active = BooleanField(_l("Aktiv (kan vælges til aktiviteter)"), default=True)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [NONE_CHOICE, *choices(InstitutionKind)]
-        self.security_level_id.choices = _options(SecurityLevel, "name_da")
-        self.area_office_id.choices = _options(AreaOffice)
-        self.municipality_id.choices = _options(Municipality)
 
 
 class MunicipalityForm(PortalForm):

@@ -16,7 +16,6 @@ from portal.auth.permissions import roles_required
 from portal.blueprints.admin.forms import (
     AreaOfficeForm,
     ConfirmForm,
-    InstitutionForm,
     InviteForm,
     MunicipalityForm,
     RoleScopeForm,
@@ -29,7 +28,6 @@ from portal.models import (
     AccountToken,
     AreaOffice,
     Institution,
-    InstitutionKind,
     Municipality,
     Organisation,
     Role,
@@ -228,6 +226,7 @@ def invitation_revoke(token_id: uuid.UUID) -> Response:
 
 
 # --- reference data --------------------------------------------------------------------------
+# One institution's pages (its form, contact people and sections) are in institution_details.py.
 
 
 @bp.get("/institutioner")
@@ -240,74 +239,6 @@ def institutions() -> str:
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
     offices = list(db.session.scalars(select(AreaOffice).order_by(AreaOffice.name)))
     return render_template("admin/institutions.html", page=page, offices=offices, area=area)
-
-
-def _institution_values(form: InstitutionForm) -> dict[str, Any]:
-    return {
-        "name": (form.name.data or "").strip(),
-        "kind": InstitutionKind(form.kind.data),
-        "security_level_id": uuid.UUID(form.security_level_id.data),
-        "area_office_id": uuid.UUID(form.area_office_id.data),
-        "municipality_id": uuid.UUID(form.municipality_id.data)
-        if form.municipality_id.data
-        else None,
-        "active": bool(form.active.data),
-    }
-
-
-def _name_taken(name: str, own_id: uuid.UUID | None) -> bool:
-    existing = db.session.scalar(select(Institution).where(Institution.name == name.strip()))
-    return existing is not None and existing.id != own_id
-
-
-@bp.get("/institutioner/ny")
-@roles_required(Role.ADMIN)
-def institution_new() -> str:
-    return render_template("admin/institution.html", form=InstitutionForm(), institution=None)
-
-
-@bp.post("/institutioner/ny")
-@roles_required(Role.ADMIN)
-def institution_create() -> Response | tuple[str, int]:
-    form = InstitutionForm()
-    if form.validate_on_submit() and _name_taken(form.name.data or "", None):
-        form.name.errors = [_("Der findes allerede en institution med det navn.")]
-    elif form.validate_on_submit():
-        created = reference.save_institution(None, _institution_values(form))
-        flash(_("Institutionen er oprettet."), "success")
-        return redirect(url_for("admin.institution", institution_id=created.id))
-    return render_template("admin/institution.html", form=form, institution=None), 400
-
-
-@bp.get("/institutioner/<uuid:institution_id>")
-@roles_required(Role.ADMIN)
-def institution(institution_id: uuid.UUID) -> str:
-    found = _get_or_404(Institution, institution_id)
-    form = InstitutionForm(
-        data={
-            "name": found.name,
-            "kind": found.kind.value,
-            "security_level_id": str(found.security_level_id),
-            "area_office_id": str(found.area_office_id),
-            "municipality_id": str(found.municipality_id or ""),
-            "active": found.active,
-        }
-    )
-    return render_template("admin/institution.html", form=form, institution=found)
-
-
-@bp.post("/institutioner/<uuid:institution_id>")
-@roles_required(Role.ADMIN)
-def institution_update(institution_id: uuid.UUID) -> Response | tuple[str, int]:
-    found = _get_or_404(Institution, institution_id)
-    form = InstitutionForm()
-    if form.validate_on_submit() and _name_taken(form.name.data or "", found.id):
-        form.name.errors = [_("Der findes allerede en institution med det navn.")]
-    elif form.validate_on_submit():
-        reference.save_institution(found, _institution_values(form))
-        flash(_("Ændringerne er gemt."), "success")
-        return redirect(url_for("admin.institution", institution_id=found.id))
-    return render_template("admin/institution.html", form=form, institution=found), 400
 
 
 @bp.get("/kommuner")

@@ -1,0 +1,3 @@
+from portal.blueprints.institutions.routes import bp
+
+__all__ = ["bp"]
