@@ -507,3 +507,16 @@ def test_the_gate_list_service_orders_by_time_and_marks_reasons(app_ctx: Flask) 
     ]
     assert str(early.participants[0].reason) == "ingen gyldig adgang til institutionen"
     assert early.coming == 1
+
+
+def test_an_empty_period_points_to_the_next_approved_date(app: Flask, login_as: Any) -> None:
+    year = next_year() + 1  # after the demo activities
+    with committed(app):
+        make_activity(first=date(year, 5, 5))
+    org = ids(app, organisation=ORG_A)["organisation"]
+    client = login_as("ngo_a_admin")
+    html = client.get(f"/kalender/organisation/{org}?visning=maaned&dato={year}-03-01").text
+    assert "Den næste godkendte aktivitet er den 5. maj" in html
+    assert f"dato={year}-05-05" in html
+    html = client.get(f"/kalender/organisation/{org}?visning=maaned&dato={year}-05-01").text
+    assert "data-upcoming" not in html

@@ -142,6 +142,21 @@ def for_institution(institution_id: uuid.UUID, first: date, last: date) -> list[
     return expand(db.session.scalars(query).unique(), first, last)
 
 
+def next_day_after(
+    day: date, *, institution_id: uuid.UUID | None = None, organisation_id: uuid.UUID | None = None
+) -> date | None:
+    """The first date after ``day`` with an approved activity of the institution or the
+    organisation (None if there is none), so an empty period can point to the next one."""
+    last = day + timedelta(days=366 * 2)
+    query = _approved_between(day + timedelta(days=1), last)
+    if institution_id is not None:
+        query = query.where(Activity.institution_id == institution_id)
+    if organisation_id is not None:
+        query = query.where(Activity.organisation_id == organisation_id)
+    found = expand(db.session.scalars(query).unique(), day + timedelta(days=1), last)
+    return found[0].day if found else None
+
+
 def for_organisation(organisation_id: uuid.UUID, first: date, last: date) -> list[Occurrence]:
     """The organisation's approved activities' occurrences (all institutions)."""
     query = _approved_between(first, last).where(Activity.organisation_id == organisation_id)

@@ -156,6 +156,12 @@ def _page(owner: Institution | Organisation, endpoint: str, **ids: Any) -> dict[
             current=link(visning=view),
             current_label=_("Denne måned"),
         )
+    empty_week = view == WEEK and not any(d.entries for d in context["week"].days)
+    if empty_week or not context.get("days", True):
+        owner_key = "institution_id" if is_institution else "organisation_id"
+        upcoming = calendar.next_day_after(last, **{owner_key: owner.id})
+        if upcoming is not None:
+            context["upcoming"] = (upcoming, link(visning=view, dato=upcoming.isoformat()))
     context["view_links"] = [
         (MONTH, _("Måned"), link(visning=MONTH, dato=day.isoformat())),
         (WEEK, _("Uge"), link(visning=WEEK, dato=day.isoformat())),
