@@ -385,6 +385,10 @@ def sign_declarations(
         receipts.issue_receipt(volunteer, user, signatures, language)
     except receipts.ReceiptError as error:
         raise SigningError(error.message, status=503) from error
+    # Signing a new version again lifts a flag on their approved activities at once.
+    from portal.services import activity_flags
+
+    activity_flags.recheck_volunteer(volunteer, now)
     return signatures
 
 
