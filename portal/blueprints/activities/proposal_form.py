@@ -74,12 +74,12 @@ class DayField(DateField):
         return " ".join(self.raw_data) if self.raw_data else ""
 
 
-def _clock(label: Any, missing: Any) -> TimeField:
+def _clock(label: Any, missing: Any, example: Any) -> TimeField:
     return TimeField(
         label,
         format=["%H:%M", "%H.%M", "%H:%M:%S"],
         validators=[InputRequired(missing)],
-        description=_l("Fx 18:00."),
+        description=example,
     )
 
 
@@ -164,8 +164,10 @@ class ProposalForm(PortalForm):
         ),
         render_kw={"rows": 3},
     )
-    start_time = _clock(_l("Fra klokken"), _l("Skriv, hvornår aktiviteten begynder."))
-    end_time = _clock(_l("Til klokken"), _l("Skriv, hvornår aktiviteten slutter."))
+    start_time = _clock(
+        _l("Fra klokken"), _l("Skriv, hvornår aktiviteten begynder."), _l("Fx 18:00.")
+    )
+    end_time = _clock(_l("Til klokken"), _l("Skriv, hvornår aktiviteten slutter."), _l("Fx 20:00."))
     participants = MultiCheckboxField(
         _l("Deltagere"),
         description=_l("Vælg blandt organisationens frivillige. Deres status står ved navnet."),
