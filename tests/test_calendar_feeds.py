@@ -40,7 +40,7 @@ from tests.test_calendar import (
 )
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-FEED_ADDRESS = re.compile(r'value="(https?://[^"]+/kalender/feed/([A-Za-z0-9_-]+)\.ics)"')
+FEED_ADDRESS = re.compile(r">(https?://[^<]+/kalender/feed/([A-Za-z0-9_-]+)\.ics)</textarea>")
 
 
 def _make_feed(client: Any, url: str) -> str:
