@@ -14,18 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import audit
 from portal.auth.permissions import roles_required
+from portal.blueprints import organisation_choice
 from portal.blueprints.activities import listing
 from portal.blueprints.activities.forms import FilterForm, QueueFilterForm
 from portal.labels import STATE_TAGS
 from portal.models import ActivityState, Organisation, Role, User
 from portal.pagination import paginate
-from portal.services import activities, activity_workflow, volunteers
+from portal.services import activities, activity_workflow
 from portal.services.volunteer_status import today
 from portal.services.workflow import WorkflowError
 
@@ -44,33 +44,10 @@ def current() -> User:
 
 
 def staff_organisation() -> tuple[Organisation, dict[str, str]]:
-    """The organisation the page is about, and the query argument that keeps it in links.
-
-    Staff of several organisations pick one with ``?organisation=<id>``; the first by name
-    otherwise. Another organisation's id answers 404 (audited).
-    """
-    organisations = volunteers.staff_organisations(current())
-    if not organisations:
-        abort(403)
-    wanted = request.args.get("organisation", "")
-    chosen = organisations[0]
-    if wanted:
-        found = next((o for o in organisations if str(o.id) == wanted), None)
-        if found is None:
-            audit.record_security_event(
-                "access.denied",
-                object_type="organisation",
-                object_id=wanted[:40],
-                details={"reason": "not staff of the organisation (activities)"},
-            )
-            abort(404)
-        chosen = found
-    args = {"organisation": str(chosen.id)} if len(organisations) > 1 else {}
-    return chosen, args
+    return organisation_choice.staff_organisation("activities")
 
 
-def other_organisations(organisation: Organisation) -> list[Organisation]:
-    return [o for o in volunteers.staff_organisations(current()) if o.id != organisation.id]
+other_organisations = organisation_choice.other_organisations
 
 
 # --- the organisation's list ---------------------------------------------------------------------

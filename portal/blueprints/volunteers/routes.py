@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from portal import audit, db
 from portal.auth.permissions import get_managed_volunteer_or_404, roles_required
+from portal.blueprints import organisation_choice
 from portal.blueprints.volunteers import csv_import
 from portal.blueprints.volunteers.forms import (
     ConfirmForm,
@@ -68,33 +69,10 @@ def _user() -> User:
 
 
 def _organisation() -> tuple[Organisation, dict[str, str]]:
-    """The organisation the page is about, and the query argument that keeps it in links.
-
-    Staff of several organisations pick one with ``?organisation=<id>``; the first by name
-    otherwise. Another organisation's id answers 404 (audited).
-    """
-    organisations = volunteers.staff_organisations(_user())
-    if not organisations:
-        abort(403)
-    wanted = request.args.get("organisation", "")
-    chosen = organisations[0]
-    if wanted:
-        found = next((o for o in organisations if str(o.id) == wanted), None)
-        if found is None:
-            audit.record_security_event(
-                "access.denied",
-                object_type="organisation",
-                object_id=wanted[:40],
-                details={"reason": "not staff of the organisation (volunteers)"},
-            )
-            abort(404)
-        chosen = found
-    args = {"organisation": str(chosen.id)} if len(organisations) > 1 else {}
-    return chosen, args
+    return organisation_choice.staff_organisation("volunteers")
 
 
-def _others(organisation: Organisation) -> list[Organisation]:
-    return [o for o in volunteers.staff_organisations(_user()) if o.id != organisation.id]
+_others = organisation_choice.other_organisations
 
 
 # --- the list --------------------------------------------------------------------------------
