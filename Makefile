@@ -71,9 +71,9 @@ test-sqlite: setup browser
 test-postgres: setup browser services
 	$(BIN)/pytest -p no:cacheprovider --db=postgresql --pg-url=$(PG_URL)
 
+# Both backends at once (scripts/test-both.sh): the suite is CPU-bound and the machine has two cores.
 test: lint browser services
-	$(BIN)/pytest -p no:cacheprovider --db=sqlite
-	$(BIN)/pytest -p no:cacheprovider --db=postgresql --pg-url=$(PG_URL)
+	PG_URL=$(PG_URL) bash scripts/test-both.sh
 
 translations: setup
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
