@@ -21,6 +21,7 @@ from portal.models import (
     Activity,
     ActivityState,
     InstitutionRules,
+    OrganisationState,
     Role,
     User,
 )
@@ -239,6 +240,22 @@ def test_approve_reads_the_institutions_rules_as_they_are_now(ctx: None) -> None
         activity_workflow.apply(activity, "approve", user("institution"))
     assert [p.rule for p in refused.value.problems] == ["minimum_notice"]
     assert activity.state == S.SENT
+
+
+def test_approve_is_refused_when_the_organisation_was_suspended_meanwhile(ctx: None) -> None:
+    activity = at_storstrom()
+    activity.organisation.state = OrganisationState.SUSPENDED
+    db.session.flush()
+    with pytest.raises(ProposalRefused) as refused:
+        activity_workflow.apply(activity, "approve", user("institution"))
+    assert [p.rule for p in refused.value.problems] == ["organisation"]
+    assert "ikke længere godkendt som samarbejdspartner" in str(refused.value.problems[0].message)
+    assert activity.state == S.SENT
+    # Refusing stays possible.
+    activity_workflow.apply(
+        activity, "refuse", user("institution"), text="Samarbejdet er suspenderet."
+    )
+    assert activity.state == S.REFUSED
 
 
 def test_approve_counts_the_notice_from_the_day_it_was_sent(ctx: None) -> None:

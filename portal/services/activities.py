@@ -29,6 +29,7 @@ from portal.models import (
     InstitutionSection,
     MentorHelp,
     Organisation,
+    OrganisationState,
     User,
     Volunteer,
     VolunteerState,
@@ -306,6 +307,18 @@ def problems_now(activity: Activity, now: datetime | None = None) -> list[RulePr
     today = volunteer_status.today(now)
     if found.days and max(found.days) < today:
         problems.append(RuleProblem("dates", _l("Alle aktivitetens datoer er passeret.")))
+    if activity.organisation.state != OrganisationState.APPROVED:
+        # Suspended (or otherwise no longer approved) after the proposal was sent.
+        problems.insert(
+            0,
+            RuleProblem(
+                "organisation",
+                _l(
+                    "%(organisation)s er ikke længere godkendt som samarbejdspartner, så aktiviteten kan ikke godkendes.",
+                    organisation=activity.organisation.name,
+                ),
+            ),
+        )
     return problems
 
 
