@@ -22,7 +22,8 @@ from portal.models import (
     Volunteer,
     VolunteerState,
 )
-from portal.services import signing
+from portal.services import signing, volunteer_activities
+from portal.services.calendar import BLOCK_REASONS
 from portal.services.volunteer_status import (
     VolunteerStatus,
     active_grants,
@@ -30,6 +31,7 @@ from portal.services.volunteer_status import (
     latest_signatures,
     outdated_kinds,
     status_of,
+    today,
 )
 
 # Consent can be withdrawn while it is in use (another part of the portal does the withdrawing).
@@ -49,6 +51,7 @@ class Overview:
     outdated: list[DeclarationKind]
     has_work: bool
     may_withdraw: bool
+    activities: list[volunteer_activities.VolunteerActivity]
 
 
 def overview(volunteer: Volunteer, withdraw_exists: bool) -> Overview:
@@ -75,6 +78,7 @@ def overview(volunteer: Volunteer, withdraw_exists: bool) -> Overview:
         outdated=outdated_kinds(volunteer) if volunteer.state in signing.SIGNING_STATES else [],
         has_work=signing.has_work(volunteer),
         may_withdraw=withdraw_exists and bool(signatures) and volunteer.state in _WITHDRAWABLE,
+        activities=volunteer_activities.upcoming(volunteer, today()),
     )
 
 
@@ -89,6 +93,7 @@ def my_page() -> str:
     return render_template(
         "signing/my_page.html",
         overviews=[overview(volunteer, withdraw_exists) for volunteer in volunteers],
+        block_reasons=BLOCK_REASONS,
     )
 
 
