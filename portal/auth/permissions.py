@@ -22,12 +22,16 @@ from sqlalchemy import Select, false, select
 from portal import audit, db
 from portal.models import (
     Activity,
+    ApplicationState,
     Document,
+    GrantApplication,
+    GrantRound,
     Institution,
     Organisation,
     OrganisationState,
     OwnerType,
     Role,
+    RoundState,
     Signature,
     User,
     Volunteer,
@@ -322,6 +326,68 @@ def get_calendar_institution_or_404(institution_id: object) -> Institution:
 
 def get_calendar_organisation_or_404(organisation_id: object) -> Organisation:
     return _load_or_404(Organisation, organisation_id, can_view_organisation_calendar)
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+def can_manage_rounds(user: User) -> Decision:
+    """Grant officers open and run the rounds (the admin only reads them)."""
+    if user.has_role(Role.GRANT_OFFICER):
+        return ALLOW
+    return Decision(False, "only grant officers manage grant rounds")
+
+
+def can_view_round(user: User, grant_round: GrantRound) -> Decision:
+    """A published round is for everyone logged in; a draft for grant officers, admin, DPO."""
+    if grant_round.state != RoundState.DRAFT:
+        return ALLOW
+    if user.has_role(Role.GRANT_OFFICER, Role.ADMIN, Role.DPO):
+        return ALLOW
+    return Decision(False, "a draft round")
+
+
+def can_edit_application(user: User, application: GrantApplication, now: Any = None) -> Decision:
+    """The organisation's staff (admins and members) edit a draft while the round is open,
+    by the server's clock."""
+    from portal.services import grant_rounds
+
+    if application.organisation_id not in _ngo_staff_of(user):
+        return Decision(False, "only the organisation's staff write its applications")
+    if application.organisation.state != OrganisationState.APPROVED:
+        return Decision(False, "the organisation is not approved")
+    if application.state != ApplicationState.DRAFT:
+        return Decision(False, "the application is submitted")
+    if not grant_rounds.accepting(application.round, now):
+        return Decision(False, "the round does not take applications now")
+    return ALLOW
+
+
+def can_submit_application(user: User, application: GrantApplication) -> Decision:
+    """Only an NGO admin of the organisation submits."""
+    if application.organisation_id in user.scopes(Role.NGO_ADMIN):
+        return ALLOW
+    return Decision(False, "only the organisation's admins submit")
+
+
+def can_view_application(user: User, application: GrantApplication) -> Decision:
+    """The organisation's staff; once submitted, grant officers; admin and DPO.
+    (Reviewers get the applications assigned to them with the assessment part.)"""
+    if application.organisation_id in _ngo_staff_of(user):
+        return ALLOW
+    if user.has_role(Role.ADMIN, Role.DPO):
+        return ALLOW
+    if user.has_role(Role.GRANT_OFFICER) and application.state != ApplicationState.DRAFT:
+        return ALLOW
+    return Decision(False, "application outside the user's organisations")
+
+
+def get_round_or_404(round_id: object) -> GrantRound:
+    return _load_or_404(GrantRound, round_id, can_view_round)
+
+
+def get_application_or_404(application_id: object) -> GrantApplication:
+    return _load_or_404(GrantApplication, application_id, can_view_application)
 
 
 def get_organisation_or_404(organisation_id: object) -> Organisation:

@@ -27,6 +27,17 @@ from portal.models.declarations import (
     Signature,
 )
 from portal.models.documents import Document, OwnerType
+from portal.models.grants import (
+    ApplicationAttachment,
+    ApplicationState,
+    BudgetCategory,
+    BudgetLine,
+    GrantApplication,
+    GrantRound,
+    RoundReviewer,
+    RoundState,
+    RubricCriterion,
+)
 from portal.models.identities import ExternalIdentity
 from portal.models.organisations import (
     ACTIVE_STATES,
@@ -72,8 +83,12 @@ __all__ = [
     "ActivityKind",
     "ActivityParticipant",
     "ActivityState",
+    "ApplicationAttachment",
+    "ApplicationState",
     "AreaOffice",
     "AuditEntry",
+    "BudgetCategory",
+    "BudgetLine",
     "CalendarFeed",
     "CheckOutcome",
     "DeclarationKind",
@@ -82,6 +97,8 @@ __all__ = [
     "EffortKind",
     "EventKind",
     "ExternalIdentity",
+    "GrantApplication",
+    "GrantRound",
     "IdentityMethod",
     "Institution",
     "InstitutionContact",
@@ -99,6 +116,9 @@ __all__ = [
     "Preparation",
     "Role",
     "RoleAssignment",
+    "RoundReviewer",
+    "RoundState",
+    "RubricCriterion",
     "RuleProfile",
     "SecurityLevel",
     "Signature",

@@ -1,0 +1,375 @@
+"""Applications to a grant round: drafts prefilled from the organisation, saving by any of
+its staff (optimistic locking, so two people editing at once do not overwrite each other),
+the budget's arithmetic, the checks before submitting, and submitting (NGO admins only, and
+only while the round is open, by the server's clock).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, db
+from portal.auth.permissions import can_edit_application, can_submit_application
+from portal.db import utcnow
+from portal.models import (
+    ApplicationState,
+    BudgetCategory,
+    BudgetLine,
+    GrantApplication,
+    GrantRound,
+    Institution,
+    Organisation,
+    User,
+)
+from portal.money import kroner, line_total
+from portal.services import grant_rounds
+
+CONFLICT = _l(
+    "En anden har gemt ansøgningen, mens du arbejdede på den. Dine ændringer er ikke gemt; de står stadig i formularen. Se den nye udgave, og ret igen."
+)
+MAX_BUDGET_LINES = 60
+
+
+class ApplicationError(Exception):
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class ApplicationConflict(ApplicationError):
+    """Someone else saved the application since this user loaded it."""
+
+
+@dataclass(frozen=True)
+class LineValues:
+    """One budget line as plain values (øre and Decimal units)."""
+
+    category: str
+    text: str
+    units: Decimal
+    unit_price_ore: int
+    own_financing_ore: int = 0
+    other_financing_ore: int = 0
+
+    @property
+    def total_ore(self) -> int:
+        return line_total(self.units, self.unit_price_ore)
+
+    @property
+    def requested_ore(self) -> int:
+        """What the line asks from the pool (negative when co-financing exceeds the cost)."""
+        return self.total_ore - self.own_financing_ore - self.other_financing_ore
+
+
+@dataclass(frozen=True)
+class Totals:
+    total_cost_ore: int
+    own_financing_ore: int
+    other_financing_ore: int
+    requested_ore: int
+    by_category: dict[str, int]
+
+
+def values_of(line: BudgetLine) -> LineValues:
+    return LineValues(
+        line.category.value,
+        line.text,
+        Decimal(line.units),
+        line.unit_price_ore,
+        line.own_financing_ore,
+        line.other_financing_ore,
+    )
+
+
+def totals(lines: Sequence[LineValues]) -> Totals:
+    """The budget's totals, øre exact (each line rounded once, then integers summed)."""
+    by_category: dict[str, int] = {}
+    for line in lines:
+        by_category[line.category] = by_category.get(line.category, 0) + line.total_ore
+    return Totals(
+        total_cost_ore=sum(line.total_ore for line in lines),
+        own_financing_ore=sum(line.own_financing_ore for line in lines),
+        other_financing_ore=sum(line.other_financing_ore for line in lines),
+        requested_ore=sum(line.requested_ore for line in lines),
+        by_category=by_category,
+    )
+
+
+def application_totals(application: GrantApplication) -> Totals:
+    return totals([values_of(line) for line in application.budget_lines])
+
+
+# --- drafts and saving -----------------------------------------------------------------------
+
+
+def find_draft(grant_round: GrantRound, organisation: Organisation) -> GrantApplication | None:
+    return db.session.scalar(
+        select(GrantApplication).where(
+            GrantApplication.round_id == grant_round.id,
+            GrantApplication.organisation_id == organisation.id,
+        )
+    )
+
+
+def start(
+    grant_round: GrantRound, organisation: Organisation, actor: User, now: datetime | None = None
+) -> GrantApplication:
+    """The organisation's application to the round: the existing one, or a new draft
+    prefilled from the organisation's profile (one application per round)."""
+    existing = find_draft(grant_round, organisation)
+    if existing is not None:
+        return existing
+    if not grant_rounds.accepting(grant_round, now):
+        raise ApplicationError(_l("Runden tager ikke imod ansøgninger nu."))
+    application = GrantApplication(
+        round_id=grant_round.id,
+        organisation_id=organisation.id,
+        description=organisation.purpose or "",
+        target_group=organisation.cooperation_intent or "",
+        created_by_id=actor.id,
+        updated_by_id=actor.id,
+    )
+    application.round = grant_round
+    application.organisation = organisation
+    if not can_edit_application(actor, application, now):
+        raise ApplicationError(_l("Kun organisationens medarbejdere kan skrive ansøgningen."))
+    db.session.add(application)
+    db.session.flush()
+    audit.record(
+        "grant_application.start",
+        object_type="grant_application",
+        object_id=application.id,
+        details={"round": str(grant_round.id)},
+    )
+    return application
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the form holds besides the budget."""
+
+    title: str
+    summary: str = ""
+    description: str = ""
+    target_group: str = ""
+    institution_ids: Sequence[uuid.UUID] = ()
+    period_start: date | None = None
+    period_end: date | None = None
+    volunteers_expected: int = 0
+
+
+def save(
+    application: GrantApplication,
+    actor: User,
+    content: Content,
+    lines: Sequence[LineValues],
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Save the draft (any of the organisation's staff, while the round is open)."""
+    now = now or utcnow()
+    if not can_edit_application(actor, application, now):
+        raise ApplicationError(
+            _l("Ansøgningen kan ikke ændres nu: fristen er passeret, eller den er sendt.")
+        )
+    if expected_version is not None and expected_version != application.version:
+        raise ApplicationConflict(CONFLICT)
+    if len(lines) > MAX_BUDGET_LINES:
+        raise ApplicationError(
+            _l("Budgettet kan højst have %(max)d linjer.", max=MAX_BUDGET_LINES), "budget"
+        )
+    if content.period_start and content.period_end and content.period_end < content.period_start:
+        raise ApplicationError(_l("Projektets slutdato ligger før startdatoen."), "period_end")
+    known = set(
+        db.session.scalars(
+            select(Institution.id).where(Institution.id.in_(list(content.institution_ids)))
+        )
+    )
+    application.title = content.title.strip()
+    application.summary = content.summary.strip()
+    application.description = content.description.strip()
+    application.target_group = content.target_group.strip()
+    application.institution_ids = [str(i) for i in content.institution_ids if i in known]
+    application.period_start = content.period_start
+    application.period_end = content.period_end
+    application.volunteers_expected = max(0, content.volunteers_expected)
+    application.budget_lines = [
+        BudgetLine(
+            position=n,
+            category=BudgetCategory(line.category),
+            text=line.text.strip(),
+            units=line.units,
+            unit_price_ore=line.unit_price_ore,
+            own_financing_ore=line.own_financing_ore,
+            other_financing_ore=line.other_financing_ore,
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
+    application.updated_by_id = actor.id
+    application.updated_at = now
+    _flush()
+    audit.record(
+        "grant_application.save",
+        object_type="grant_application",
+        object_id=application.id,
+        details={"version": application.version, "lines": len(lines)},
+    )
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise ApplicationConflict(CONFLICT) from None
+
+
+# --- checking and submitting -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # the form field it is about ("" for the whole application)
+    message: Any
+
+
+def problems(application: GrantApplication, now: datetime | None = None) -> list[Problem]:
+    """Everything that stops the application from being submitted now (empty: it may be)."""
+    found: list[Problem] = []
+    grant_round = application.round
+    if not grant_rounds.accepting(grant_round, now):
+        found.append(Problem("", _l("Runden tager ikke imod ansøgninger nu.")))
+    required = (
+        ("title", application.title, _l("Skriv projektets titel.")),
+        ("summary", application.summary, _l("Skriv et kort resumé af projektet.")),
+        ("description", application.description, _l("Beskriv projektet.")),
+        ("target_group", application.target_group, _l("Beskriv målgruppen.")),
+    )
+    found += [Problem(name, message) for name, value, message in required if not value.strip()]
+    if application.period_start is None or application.period_end is None:
+        found.append(Problem("period_start", _l("Angiv projektperiodens start og slut.")))
+    if application.volunteers_expected <= 0:
+        found.append(
+            Problem("volunteers_expected", _l("Skriv, hvor mange frivillige I regner med."))
+        )
+    lines = [values_of(line) for line in application.budget_lines]
+    if not lines:
+        found.append(Problem("budget", _l("Læg mindst én linje ind i budgettet.")))
+    for n, line in enumerate(lines, start=1):
+        if not line.text.strip():
+            found.append(Problem("budget", _l("Budgetlinje %(n)d mangler en tekst.", n=n)))
+        if line.requested_ore < 0:
+            found.append(
+                Problem(
+                    "budget",
+                    _l(
+                        "Budgetlinje %(n)d: medfinansieringen er større end linjens udgift.",
+                        n=n,
+                    ),
+                )
+            )
+    total = totals(lines)
+    if lines and total.requested_ore <= 0:
+        found.append(Problem("budget", _l("Budgettet søger ikke om noget beløb fra puljen.")))
+    if total.requested_ore > grant_round.max_per_application_ore:
+        found.append(
+            Problem(
+                "budget",
+                _l(
+                    "I søger %(requested)s, men der kan højst søges %(max)s pr. ansøgning i denne runde.",
+                    requested=kroner(total.requested_ore),
+                    max=kroner(grant_round.max_per_application_ore),
+                ),
+            )
+        )
+    kinds = {attachment.kind for attachment in application.attachments}
+    for kind in grant_round.required_attachments or ():
+        if kind not in kinds:
+            found.append(
+                Problem("attachments", _l("Vedhæft det krævede bilag: %(kind)s.", kind=kind))
+            )
+    return found
+
+
+def submit(
+    application: GrantApplication,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> list[Problem]:
+    """Submit the application: only an NGO admin of the organisation, only while the round is
+    open by the server's clock, only with no problems (returned, and nothing changes, if
+    there are). Freezes the totals and a copy of the content."""
+    now = now or utcnow()
+    if not can_submit_application(actor, application):
+        raise ApplicationError(_l("Kun organisationens administratorer kan sende ansøgningen."))
+    if expected_version is not None and expected_version != application.version:
+        raise ApplicationConflict(CONFLICT)
+    if application.state != ApplicationState.DRAFT:
+        raise ApplicationError(_l("Ansøgningen er allerede sendt."))
+    found = problems(application, now)
+    if found:
+        return found
+    total = application_totals(application)
+    application.state = ApplicationState.SUBMITTED
+    application.submitted_at = now
+    application.submitted_by_id = actor.id
+    application.requested_ore = total.requested_ore
+    application.total_cost_ore = total.total_cost_ore
+    application.submitted_copy = copy_of(application)
+    _flush()
+    audit.record(
+        "grant_application.submit",
+        object_type="grant_application",
+        object_id=application.id,
+        details={
+            "round": str(application.round_id),
+            "requested_ore": total.requested_ore,
+            "at": now.isoformat(),
+        },
+    )
+    return []
+
+
+def copy_of(application: GrantApplication) -> dict[str, Any]:
+    """What was submitted, as plain JSON values (for the receipt and the record)."""
+    return {
+        "organisation": application.organisation.name,
+        "cvr": application.organisation.cvr,
+        "round": application.round.name_da,
+        "title": application.title,
+        "summary": application.summary,
+        "description": application.description,
+        "target_group": application.target_group,
+        "institution_ids": list(application.institution_ids or ()),
+        "period_start": application.period_start.isoformat() if application.period_start else None,
+        "period_end": application.period_end.isoformat() if application.period_end else None,
+        "volunteers_expected": application.volunteers_expected,
+        "budget": [
+            {
+                "category": line.category.value,
+                "text": line.text,
+                "units": str(line.units),
+                "unit_price_ore": line.unit_price_ore,
+                "own_financing_ore": line.own_financing_ore,
+                "other_financing_ore": line.other_financing_ore,
+                "total_ore": values_of(line).total_ore,
+            }
+            for line in application.budget_lines
+        ],
+        "attachments": [
+            {"kind": a.kind, "document_id": str(a.document_id)} for a in application.attachments
+        ],
+    }
