@@ -67,6 +67,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.clearance import bp as clearance_bp
     from portal.blueprints.directory import bp as directory_bp
     from portal.blueprints.documents import bp as documents_bp
+    from portal.blueprints.grant_applications import bp as grant_applications_bp
+    from portal.blueprints.grant_rounds import bp as grant_rounds_bp
     from portal.blueprints.institutions import bp as institutions_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.onboarding import bp as onboarding_bp
@@ -88,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(institutions_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(activities_bp)
+    app.register_blueprint(grant_rounds_bp)
+    app.register_blueprint(grant_applications_bp)
 
 
 def _register_assets(app: Flask) -> None:

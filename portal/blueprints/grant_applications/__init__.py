@@ -1,0 +1,3 @@
+from portal.blueprints.grant_applications.routes import bp
+
+__all__ = ["bp"]
