@@ -29,15 +29,21 @@ _SUFFIX = re.compile(r"(kr\.?|dkk)$", re.IGNORECASE)
 
 def parse_decimal(text: str, *, places: int = 2) -> Decimal:
     """A non-negative number as people type it: ``1.234,50`` (Danish), ``1234,5``, ``1234.50``
-    (a single point followed by one or two digits is a decimal point), ``1 234``."""
+    (a single point followed by one or two digits is a decimal point), ``1 234``, ``1.234,-``."""
     raw = _SUFFIX.sub("", _SPACES.sub("", text or "").strip()).strip()
     if not raw:
         raise MoneyError(_l("Skriv et beløb."))
     if "," in raw:
         whole, _, fraction = raw.rpartition(",")
-        if "," in whole or not re.fullmatch(r"\d{1,3}(\.\d{3})*|\d+", whole):
+        # The fraction is digits only (Decimal() would also take "5e3"), or "-" as in
+        # "1.234,-" for whole kroner.
+        if (
+            "," in whole
+            or not re.fullmatch(r"\d{1,3}(\.\d{3})*|\d+", whole)
+            or not re.fullmatch(r"\d*|-", fraction)
+        ):
             raise MoneyError(_l("Skriv tallet som fx 1.234,50."))
-        number = whole.replace(".", "") + "." + fraction
+        number = whole.replace(".", "") + "." + fraction.strip("-")
     elif re.fullmatch(r"\d+\.\d{1,2}", raw):
         number = raw
     elif re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", raw):
@@ -77,6 +83,7 @@ def kroner_input(ore: int | None) -> str:
     """The value to put back in a form field (Danish style, no unit)."""
     if ore is None:
         return ""
-    whole, fraction = divmod(ore, 100)
+    sign = "-" if ore < 0 else ""
+    whole, fraction = divmod(abs(ore), 100)
     grouped = f"{whole:,}".replace(",", ".")
-    return grouped if not fraction else f"{grouped},{fraction:02d}"
+    return sign + (grouped if not fraction else f"{grouped},{fraction:02d}")

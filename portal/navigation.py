@@ -72,6 +72,13 @@ NAVIGATION: tuple[NavEntry, ...] = (
         ),
         "institutions.",
     ),
+    NavEntry(
+        "grant_rounds.published",
+        _l("Tilskud"),
+        frozenset({Role.NGO_ADMIN, Role.NGO_MEMBER}),
+        "grant_",  # the rounds and the organisation's applications
+    ),
+    NavEntry("grant_rounds.index", _l("Tilskud"), frozenset({Role.GRANT_OFFICER}), "grant_"),
     NavEntry("signing.my_page", _l("Min side"), frozenset({Role.VOLUNTEER}), "signing.my"),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(

@@ -215,6 +215,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grant_application")),
+        sa.UniqueConstraint("round_id", "organisation_id", name="uq_application_per_round"),
     )
     with op.batch_alter_table("grant_application", schema=None) as batch_op:
         batch_op.create_index(

@@ -162,6 +162,8 @@ class GrantApplication(UUIDPrimaryKey, Base):
     __tablename__ = "grant_application"
     __table_args__ = (
         Index("ix_grant_application_round_state", "round_id", "state"),
+        # One application per organisation per round (start() also locks the organisation).
+        UniqueConstraint("round_id", "organisation_id", name="uq_application_per_round"),
         CheckConstraint(
             "period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
             name="period_order",

@@ -310,6 +310,9 @@ def seed_demo() -> list[DemoAccount]:
 
     seed_institution_details(db.session)
     seed_demo_activities()
+    from portal.services.demo_grants import seed_demo_grants
+
+    seed_demo_grants()
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()

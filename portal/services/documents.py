@@ -69,6 +69,7 @@ PURPOSES: dict[str, Purpose] = {
 # Files the portal makes itself (``store_bytes``); kept apart so no upload form offers them.
 GENERATED_PURPOSES: dict[str, Purpose] = {
     "signature_receipt": Purpose(_l("Kvittering for underskrift"), ("pdf",)),
+    "grant_application_receipt": Purpose(_l("Kvittering for ansøgning om tilskud"), ("pdf",)),
 }
 
 

@@ -24,14 +24,17 @@ from portal.models import (
     ApplicationState,
     BudgetCategory,
     BudgetLine,
+    Document,
     GrantApplication,
     GrantRound,
     Institution,
     Organisation,
+    OrganisationState,
+    Role,
     User,
 )
-from portal.money import kroner, line_total
-from portal.services import grant_rounds
+from portal.money import MAX_ORE, kroner, line_total
+from portal.services import grant_round_admin, grant_rounds
 
 CONFLICT = _l(
     "En anden har gemt ansøgningen, mens du arbejdede på den. Dine ændringer er ikke gemt; de står stadig i formularen. Se den nye udgave, og ret igen."
@@ -126,14 +129,32 @@ def start(
 ) -> GrantApplication:
     """The organisation's application to the round: the existing one, or a new draft
     prefilled from the organisation's profile (one application per round)."""
+    # Only the organisation's staff, also for an existing application: never another
+    # organisation's application through a chosen organisation.
+    if organisation.id not in actor.scopes(Role.NGO_ADMIN) | actor.scopes(Role.NGO_MEMBER):
+        raise ApplicationError(_l("Kun organisationens medarbejdere kan skrive ansøgningen."))
     existing = find_draft(grant_round, organisation)
+    if existing is None:
+        # Two of the organisation's staff pressing "Ansøg" at once: the second waits here
+        # for the first to commit, then finds its draft (the organisation's row is the
+        # lock; SQLite serialises writers anyway).
+        db.session.execute(
+            select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+        )
+        existing = find_draft(grant_round, organisation)
     if existing is not None:
         return existing
     if not grant_rounds.accepting(grant_round, now):
         raise ApplicationError(_l("Runden tager ikke imod ansøgninger nu."))
+    # Defaults set here, not left to the insert: the permission check below reads the state.
     application = GrantApplication(
         round_id=grant_round.id,
         organisation_id=organisation.id,
+        state=ApplicationState.DRAFT,
+        title="",
+        summary="",
+        institution_ids=[],
+        volunteers_expected=0,
         description=organisation.purpose or "",
         target_group=organisation.cooperation_intent or "",
         created_by_id=actor.id,
@@ -150,6 +171,7 @@ def start(
         object_type="grant_application",
         object_id=application.id,
         details={"round": str(grant_round.id)},
+        actor_id=str(actor.id),
     )
     return application
 
@@ -185,46 +207,95 @@ def save(
         )
     if expected_version is not None and expected_version != application.version:
         raise ApplicationConflict(CONFLICT)
-    if len(lines) > MAX_BUDGET_LINES:
-        raise ApplicationError(
-            _l("Budgettet kan højst have %(max)d linjer.", max=MAX_BUDGET_LINES), "budget"
-        )
-    if content.period_start and content.period_end and content.period_end < content.period_start:
-        raise ApplicationError(_l("Projektets slutdato ligger før startdatoen."), "period_end")
+    _check(content, lines)
     known = set(
         db.session.scalars(
             select(Institution.id).where(Institution.id.in_(list(content.institution_ids)))
         )
     )
-    application.title = content.title.strip()
-    application.summary = content.summary.strip()
-    application.description = content.description.strip()
-    application.target_group = content.target_group.strip()
-    application.institution_ids = [str(i) for i in content.institution_ids if i in known]
-    application.period_start = content.period_start
-    application.period_end = content.period_end
-    application.volunteers_expected = max(0, content.volunteers_expected)
-    application.budget_lines = [
-        BudgetLine(
-            position=n,
-            category=BudgetCategory(line.category),
-            text=line.text.strip(),
-            units=line.units,
-            unit_price_ore=line.unit_price_ore,
-            own_financing_ore=line.own_financing_ore,
-            other_financing_ore=line.other_financing_ore,
+    # One flush, so the row is updated (and its version raised) once per save; loading the
+    # budget lines must not flush half of the changes first.
+    with db.session.no_autoflush:
+        application.title = content.title.strip()
+        application.summary = content.summary.strip()
+        application.description = content.description.strip()
+        application.target_group = content.target_group.strip()
+        application.institution_ids = list(
+            dict.fromkeys(str(i) for i in content.institution_ids if i in known)
         )
-        for n, line in enumerate(lines, start=1)
-    ]
-    application.updated_by_id = actor.id
-    application.updated_at = now
+        application.period_start = content.period_start
+        application.period_end = content.period_end
+        application.volunteers_expected = max(0, content.volunteers_expected)
+        _replace_lines(application, lines)
+        application.updated_by_id = actor.id
+        application.updated_at = now
     _flush()
     audit.record(
         "grant_application.save",
         object_type="grant_application",
         object_id=application.id,
         details={"version": application.version, "lines": len(lines)},
+        actor_id=str(actor.id),
     )
+
+
+MAX_UNITS = Decimal("9999999999.99")  # what Numeric(12, 2) holds
+MAX_VOLUNTEERS = 100_000
+CENT = Decimal("0.01")
+
+
+def _check(content: Content, lines: Sequence[LineValues]) -> None:
+    """Refuse what the database would refuse (or store differently), with a message
+    instead of an error page. What is merely missing is for ``problems``."""
+    if len(content.title.strip()) > 200:
+        raise ApplicationError(_l("Titlen kan højst være 200 tegn."), "title")
+    if content.period_start and content.period_end and content.period_end < content.period_start:
+        raise ApplicationError(_l("Projektets slutdato ligger før startdatoen."), "period_end")
+    if content.volunteers_expected > MAX_VOLUNTEERS:
+        raise ApplicationError(_l("Tallet er for stort."), "volunteers_expected")
+    if len(lines) > MAX_BUDGET_LINES:
+        raise ApplicationError(
+            _l("Budgettet kan højst have %(max)d linjer.", max=MAX_BUDGET_LINES), "budget"
+        )
+    categories = {c.value for c in BudgetCategory}
+    for n, line in enumerate(lines, start=1):
+        if line.category not in categories:
+            raise ApplicationError(_l("Vælg en kategori til budgetlinje %(n)d.", n=n), "budget")
+        if len(line.text.strip()) > 300:
+            raise ApplicationError(
+                _l("Teksten i budgetlinje %(n)d kan højst være 300 tegn.", n=n), "budget"
+            )
+        units = Decimal(line.units)
+        if not units.is_finite() or units < 0 or units > MAX_UNITS or units != units.quantize(CENT):
+            raise ApplicationError(
+                _l("Antallet i budgetlinje %(n)d skal være et tal med højst to decimaler.", n=n),
+                "budget",
+            )
+        amounts = (line.unit_price_ore, line.own_financing_ore, line.other_financing_ore)
+        if any(not 0 <= amount <= MAX_ORE for amount in amounts):
+            raise ApplicationError(
+                _l("Beløbene i budgetlinje %(n)d skal være mellem 0 og 1 mia. kr.", n=n),
+                "budget",
+            )
+
+
+def _replace_lines(application: GrantApplication, lines: Sequence[LineValues]) -> None:
+    """The budget becomes ``lines``: the existing rows are updated in place by position and
+    the extra ones added or removed, so no two rows ever share a position in one flush
+    (inserting new rows before the old ones are deleted would break the unique position)."""
+    existing = list(application.budget_lines)
+    for n, values in enumerate(lines, start=1):
+        row = existing[n - 1] if n <= len(existing) else BudgetLine(position=n)
+        row.category = BudgetCategory(values.category)
+        row.text = values.text.strip()
+        row.units = Decimal(values.units).quantize(CENT)
+        row.unit_price_ore = values.unit_price_ore
+        row.own_financing_ore = values.own_financing_ore
+        row.other_financing_ore = values.other_financing_ore
+        if n > len(existing):
+            application.budget_lines.append(row)
+    for row in existing[len(lines) :]:
+        application.budget_lines.remove(row)
 
 
 def _flush() -> None:
@@ -297,7 +368,13 @@ def problems(application: GrantApplication, now: datetime | None = None) -> list
     for kind in grant_round.required_attachments or ():
         if kind not in kinds:
             found.append(
-                Problem("attachments", _l("Vedhæft det krævede bilag: %(kind)s.", kind=kind))
+                Problem(
+                    "attachments",
+                    _l(
+                        "Vedhæft det krævede bilag: %(kind)s.",
+                        kind=grant_round_admin.ATTACHMENT_KINDS.get(kind, kind),
+                    ),
+                )
             )
     return found
 
@@ -319,6 +396,8 @@ def submit(
         raise ApplicationConflict(CONFLICT)
     if application.state != ApplicationState.DRAFT:
         raise ApplicationError(_l("Ansøgningen er allerede sendt."))
+    if application.organisation.state != OrganisationState.APPROVED:
+        raise ApplicationError(_l("Organisationen er ikke godkendt og kan ikke søge tilskud."))
     found = problems(application, now)
     if found:
         return found
@@ -339,12 +418,23 @@ def submit(
             "requested_ore": total.requested_ore,
             "at": now.isoformat(),
         },
+        actor_id=str(actor.id),
     )
     return []
 
 
 def copy_of(application: GrantApplication) -> dict[str, Any]:
-    """What was submitted, as plain JSON values (for the receipt and the record)."""
+    """What was submitted, as plain JSON values (for the receipt and the record), with the
+    budget's totals and the attachments' file names as they were."""
+    total = application_totals(application)
+    names = {
+        document_id: name
+        for document_id, name in db.session.execute(
+            select(Document.id, Document.original_name).where(
+                Document.id.in_([a.document_id for a in application.attachments])
+            )
+        )
+    }
     return {
         "organisation": application.organisation.name,
         "cvr": application.organisation.cvr,
@@ -369,7 +459,19 @@ def copy_of(application: GrantApplication) -> dict[str, Any]:
             }
             for line in application.budget_lines
         ],
+        "totals": {
+            "total_cost_ore": total.total_cost_ore,
+            "own_financing_ore": total.own_financing_ore,
+            "other_financing_ore": total.other_financing_ore,
+            "requested_ore": total.requested_ore,
+        },
         "attachments": [
-            {"kind": a.kind, "document_id": str(a.document_id)} for a in application.attachments
+            {
+                "kind": a.kind,
+                "document_id": str(a.document_id),
+                "filename": names.get(a.document_id, ""),
+            }
+            for a in application.attachments
         ],
+        "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
     }

@@ -79,9 +79,10 @@ def local(instant: datetime) -> datetime:
     return instant.astimezone(COPENHAGEN)
 
 
-def publishing_problems(grant_round: GrantRound) -> list[Any]:
+def publishing_problems(grant_round: GrantRound, now: datetime | None = None) -> list[Any]:
     """What must be in place before a round is published (empty: it may be)."""
     problems: list[Any] = []
+    now = _second(now or utcnow())
     if not grant_round.name_da.strip():
         problems.append(_l("Giv runden et navn."))
     if not grant_round.description_da.strip():
@@ -94,12 +95,21 @@ def publishing_problems(grant_round: GrantRound) -> list[Any]:
         problems.append(_l("Det højeste beløb pr. ansøgning kan ikke være større end puljen."))
     if grant_round.deadline_at <= grant_round.opens_at:
         problems.append(_l("Ansøgningsfristen skal ligge efter åbningen."))
+    elif grant_round.deadline_at < now:
+        # Published, it would be closed at once and take no applications at all.
+        problems.append(_l("Ansøgningsfristen er passeret. Vælg en frist i fremtiden."))
     if local(grant_round.deadline_at).date() >= grant_round.reporting_deadline:
         problems.append(_l("Fristen for afrapportering skal ligge efter ansøgningsfristen."))
     return problems
 
 
-def publish(grant_round: GrantRound, actor: User, *, expected_version: int | None = None) -> None:
+def publish(
+    grant_round: GrantRound,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
     """Publish a draft round (it opens and closes by the clock from then on)."""
     if expected_version is not None and expected_version != grant_round.version:
         raise RoundError(
@@ -107,11 +117,12 @@ def publish(grant_round: GrantRound, actor: User, *, expected_version: int | Non
         )
     if grant_round.state != RoundState.DRAFT:
         raise RoundError(_l("Runden er allerede offentliggjort."))
-    problems = publishing_problems(grant_round)
+    now = now or utcnow()
+    problems = publishing_problems(grant_round, now)
     if problems:
         raise RoundError(problems[0])
     grant_round.state = RoundState.PUBLISHED
-    grant_round.published_at = utcnow()
+    grant_round.published_at = now
     try:
         db.session.flush()
     except StaleDataError:
