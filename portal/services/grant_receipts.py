@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -171,21 +171,16 @@ def issue_receipt(application: GrantApplication, user: User, language: str) -> D
 def _mail_receipt(
     application: GrantApplication, user: User, language: str, attachment: mail.Attachment
 ) -> None:
-    """Rendered from grant_applications/receipt_mail.txt, as mail.render does for mail/."""
-    context = {
-        "name": user.name,
-        "organisation": application.organisation.name,
-        "title": application.title,
-        "round": application.round.name_for(language),
-        "submitted": local(application.submitted_at) if application.submitted_at else None,
-        "requested": kroner(application.requested_ore),
-        "link": mail.external_url("grant_applications.application", application_id=application.id),
-        "portal_name": current_app.config["PORTAL"]["PORTAL_NAME"],
-        "agency_name": current_app.config["PORTAL"]["AGENCY_NAME"],
-    }
-    with force_locale(language):
-        template = current_app.jinja_env.get_template("grant_applications/receipt_mail.txt")
-        module = template.make_module(context)
-        body = str(module).strip() + "\n"
-        subject = str(getattr(module, "subject", "")).strip()
-    mail.queue(mail.OutgoingMail(user.email, subject, body, (attachment,)))
+    mail.send_template(
+        user.email,
+        "grant_application_receipt",
+        language=language,
+        attachments=(attachment,),
+        name=user.name,
+        organisation=application.organisation.name,
+        title=application.title,
+        round=application.round.name_for(language),
+        submitted=local(application.submitted_at) if application.submitted_at else None,
+        requested=kroner(application.requested_ore),
+        link=mail.external_url("grant_applications.application", application_id=application.id),
+    )

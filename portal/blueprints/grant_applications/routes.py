@@ -22,7 +22,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -44,6 +44,7 @@ from portal.blueprints.grant_applications.forms import (
     SubmitForm,
     form_data,
 )
+from portal.blueprints.grant_rounds import presentation
 from portal.models import (
     ApplicationAttachment,
     ApplicationState,
@@ -77,14 +78,9 @@ def is_staff(application: GrantApplication) -> bool:
 
 
 def deadline_text(instant: datetime) -> str:
-    """ "fredag den 1. marts 2027 kl. 12.00", in Copenhagen time."""
-    moment = local(instant)
-    pattern = "EEEE 'den' d. MMMM y" if str(get_locale()) == "da" else "EEEE d MMMM y"
-    return _(
-        "%(day)s kl. %(time)s",
-        day=format_date(moment.date(), pattern),
-        time=moment.strftime("%H.%M"),
-    )
+    """ "fredag den 1. marts 2027 kl. 12.00", in Copenhagen time (the rounds' wording)."""
+    day, at = presentation.day_and_time(instant)
+    return _("%(day)s kl. %(time)s", day=day, time=at)
 
 
 def local_time(instant: datetime | None) -> str:
