@@ -377,8 +377,10 @@ def test_an_admin_sends_and_gets_the_receipt(
     [(name, content_type, data)] = message.attachments
     assert name.endswith(".pdf") and content_type == "application/pdf"
     assert data.startswith(b"%PDF-")
+    assert "kr.." not in message.body  # the amount ends in "kr." already
     page = _html(client.get(f"/tilskud/ansoegninger/{application_id}"))
     assert "data-receipt" in page and "data-application-form" not in page
+    assert "kr.." not in page
     assert f"/dokumenter/{application.receipt_document_id}" in page
     assert client.get(f"/dokumenter/{application.receipt_document_id}").status_code == 200
     # Sent: nothing more changes, whatever is posted.
