@@ -72,6 +72,11 @@ def line_total(units: Decimal, unit_price_ore: int) -> int:
     return int((units * unit_price_ore).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def units_text(units: Decimal) -> str:
+    """A quantity as people type it: ``12,5`` (not ``12,50``), ``10`` (not ``1E+1``)."""
+    return format(Decimal(units).normalize(), "f").replace(".", ",")
+
+
 def kroner(ore: int | None) -> str:
     """``1.234,50 kr.`` in Danish (``1,234.50 kr.`` in English), formatted for the reader."""
     if ore is None:

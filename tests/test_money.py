@@ -17,6 +17,7 @@ from portal.money import (
     line_total,
     parse_decimal,
     parse_kroner,
+    units_text,
 )
 
 
@@ -182,3 +183,11 @@ def test_kroner_input(ore: int, typed: str) -> None:
 def test_kroner_input_reads_back(ore: int) -> None:
     """What is put back in a field is read back to the same øre."""
     assert parse_kroner(kroner_input(ore)) == ore
+
+
+@pytest.mark.parametrize(
+    ("units", "text"),
+    [("12.50", "12,5"), ("10", "10"), ("10.00", "10"), ("0.25", "0,25"), ("0", "0")],
+)
+def test_units_read_as_they_are_typed(units: str, text: str) -> None:
+    assert units_text(Decimal(units)) == text

@@ -33,7 +33,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.money import MAX_ORE, kroner, line_total
+from portal.money import MAX_ORE, kroner, line_total, units_text
 from portal.services import grant_round_admin, grant_rounds
 
 CONFLICT = _l(
@@ -67,6 +67,10 @@ class LineValues:
     @property
     def total_ore(self) -> int:
         return line_total(self.units, self.unit_price_ore)
+
+    @property
+    def units_text(self) -> str:
+        return units_text(self.units)
 
     @property
     def requested_ore(self) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from portal import audit, db, mail
 from portal.models import BudgetCategory, Document, GrantApplication, Institution, OwnerType, User
-from portal.money import kroner, line_total
+from portal.money import kroner, line_total, units_text
 from portal.services import documents, grant_round_admin
 from portal.services.grant_rounds import local
 
@@ -86,7 +86,7 @@ def _copy_for_print(application: GrantApplication) -> dict[str, Any]:
             {
                 **line,
                 "category_label": category_label(line["category"]),
-                "units_text": str(Decimal(line["units"]).normalize()).replace(".", ","),
+                "units_text": units_text(Decimal(line["units"])),
                 "requested_ore": total - line["own_financing_ore"] - line["other_financing_ore"],
             }
         )

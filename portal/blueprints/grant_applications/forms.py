@@ -121,11 +121,10 @@ class BudgetLineForm(Form):
 
 
 def line_data(line: LineValues) -> dict[str, Any]:
-    units = format(line.units.normalize(), "f") if line.units else "0"
     return {
         "category": line.category,
         "text": line.text,
-        "units": units.replace(".", ","),
+        "units": line.units_text,
         "unit_price": kroner_input(line.unit_price_ore),
         "own_financing": kroner_input(line.own_financing_ore) if line.own_financing_ore else "",
         "other_financing": kroner_input(line.other_financing_ore)
