@@ -12,6 +12,7 @@ from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from portal.form_fields import HiddenChoiceField, unique_ids
 from portal.forms import PortalForm, required, strip
 from portal.labels import lazy_label
 from portal.models import ActivityState, Institution
@@ -41,26 +42,10 @@ TEXT_REQUIRED: dict[str, Any] = {
 GENERIC_TEXT_REQUIRED = _l("Skriv en begrundelse eller besked.")
 
 
-def _unique_ids(form: PortalForm, prefix: str) -> None:
-    """Several forms share the activity page: give each field (and its label) its own id."""
-    for field in form:
-        field.id = f"{prefix}-{field.name}".replace("_", "-")
-        field.label.field_id = field.id
-
-
-class _HiddenChoiceField(SelectField):
-    """A choice the page fixes (hidden), still checked against its choices when posted."""
-
-    widget = HiddenInput()
-
-    def _value(self) -> str:
-        return "" if self.data is None else str(self.data)
-
-
 class ActionForm(PortalForm):
     """One action on the activity: which, a text, and the version the user saw."""
 
-    action = _HiddenChoiceField(
+    action = HiddenChoiceField(
         _l("Handling"),
         choices=[(action, action) for action in BUTTON_ACTIONS],
         validators=[InputRequired(_l("Vælg en handling."))],
@@ -89,7 +74,7 @@ class ActionForm(PortalForm):
         action = action or self.action.data
         if action not in BUTTON_ACTIONS:
             action = "action"  # a forged action never becomes part of an id
-        _unique_ids(self, action)
+        unique_ids(self, action)
         # The macros render these as bare hidden inputs, without a link in the error summary.
         self.action.type = self.version.type = "HiddenField"
         self.text.label.text = TEXT_LABELS.get(action, self.text.label.text)
@@ -124,7 +109,7 @@ class MessageForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _unique_ids(self, "message")
+        unique_ids(self, "message")
 
 
 # --- the lists' filters (GET forms: they change nothing) ---------------------------------------

@@ -14,20 +14,19 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
-from portal.blueprints.activities.dates import danish_lines, parse_day, parse_days
+from portal.dates import danish_lines, parse_days
+from portal.form_fields import DayField, MultiCheckboxField
 from portal.forms import PortalForm, required, strip
 from portal.labels import lazy_label
 from portal.models import ActivityKind, Institution, MentorHelp, Volunteer
@@ -36,42 +35,12 @@ from portal.services.recurrence import Recurrence, RecurrenceError, instants, oc
 
 TEXT_MAX = 5000
 TOO_LONG = _l("Skriv højst %(max)d tegn.")
-BAD_DATE = _l("Skriv datoen som dag.måned.år, fx 12.03.2027.")
 
 RECURRENCE_CHOICES = [
     ("once", _l("Én gang")),
     ("weekly", _l("Hver uge")),
     ("biweekly", _l("Hver anden uge")),
 ]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A multiple choice shown as checkboxes (the forms macro renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class DayField(DateField):
-    """A date typed the Danish way (12.03.2027) or as a date picker sends it (2027-03-12)."""
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        text = " ".join(valuelist).strip() if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        self.data = parse_day(text)
-        if self.data is None:
-            raise ValueError(BAD_DATE)
-
-    def _value(self) -> str:
-        # The input is type="date", which shows only an ISO value.
-        if self.data is not None:
-            return str(self.data.isoformat())
-        return " ".join(self.raw_data) if self.raw_data else ""
 
 
 def _clock(label: Any, missing: Any, example: Any) -> TimeField:

@@ -9,6 +9,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from portal.form_fields import HiddenChoiceField, unique_ids
 from portal.forms import PortalForm, required
 from portal.labels import label
 from portal.models import OrganisationState
@@ -55,26 +56,10 @@ def text_required_message(action: str | None) -> Any | None:
     return TEXT_REQUIRED.get(transition.action, GENERIC_TEXT_REQUIRED)
 
 
-def _unique_ids(form: PortalForm, prefix: str) -> None:
-    """Several forms share a page: give each field (and its label) an id of its own."""
-    for field in form:
-        field.id = f"{prefix}-{field.name}".replace("_", "-")
-        field.label.field_id = field.id
-
-
-class _HiddenChoiceField(SelectField):
-    """A choice the page fixes (hidden), still checked against its choices when posted."""
-
-    widget = HiddenInput()
-
-    def _value(self) -> str:
-        return "" if self.data is None else str(self.data)
-
-
 class CaseActionForm(PortalForm):
     """One action on the case: which, an optional or required text, and the version seen."""
 
-    action = _HiddenChoiceField(
+    action = HiddenChoiceField(
         _l("Handling"),
         choices=[(action, action) for action in CASEWORKER_ACTIONS],
         validators=[InputRequired(_l("Vælg en handling."))],
@@ -102,7 +87,7 @@ class CaseActionForm(PortalForm):
         action = action or self.action.data
         if action not in CASEWORKER_ACTIONS:
             action = "action"  # a forged action never becomes part of an id
-        _unique_ids(self, action)
+        unique_ids(self, action)
         # The macros render fields of this type as bare hidden inputs, without a link in the
         # error summary (there is nothing to focus).
         self.action.type = self.version.type = "HiddenField"
@@ -131,7 +116,7 @@ class MessageForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _unique_ids(self, "message")
+        unique_ids(self, "message")
 
 
 class ProfileChangeForm(PortalForm):
@@ -145,7 +130,7 @@ class ProfileChangeForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _unique_ids(self, "profile-change")
+        unique_ids(self, "profile-change")
 
 
 class QueueFilterForm(PortalForm):

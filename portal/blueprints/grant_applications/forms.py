@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.blueprints.activities.proposal_form import DayField, MultiCheckboxField
+from portal.form_fields import DayField, MultiCheckboxField
 from portal.forms import PortalForm, strip
 from portal.models import BudgetCategory, GrantApplication, GrantRound, Institution
 from portal.money import MoneyError, kroner_input, parse_decimal, parse_kroner

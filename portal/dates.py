@@ -1,4 +1,4 @@
-"""Dates as people type them in the proposal form: Danish (12.03.2027, 12-03-2027, 12/3/2027)
+"""Dates as people type them in forms: Danish (12.03.2027, 12-03-2027, 12/3/2027)
 or ISO (2027-03-12, what a date picker sends), one or several in a text field."""
 
 from __future__ import annotations
