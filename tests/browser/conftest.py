@@ -100,6 +100,9 @@ def check_accessibility(axe_source: str) -> Callable[[Page, str], None]:
     """Run axe-core on the page; fail on any serious or critical violation."""
 
     def check(page: Page, name: str) -> None:
+        # A click that navigates returns before the new document exists; injecting then
+        # finds no <head> (seen when both suites share the machine's cores).
+        page.wait_for_load_state("load")
         page.add_script_tag(content=axe_source)
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         bad = [
