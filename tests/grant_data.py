@@ -167,3 +167,44 @@ def _another_document(application: GrantApplication) -> uuid.UUID:
 def publish(grant_round: GrantRound) -> None:
     grant_rounds.publish(grant_round, user("grant_officer"))
     db.session.flush()
+
+
+AFTER_DEADLINE = DEADLINE + timedelta(days=1)
+
+
+def submitted(
+    grant_round: GrantRound,
+    *,
+    organisation_name: str = ORG_A,
+    actor: str = "ngo_a_admin",
+    lines: list[LineValues] | None = None,
+    **changes: Any,
+) -> GrantApplication:
+    """An application sent while the round is open (at ``DURING``)."""
+    application = draft(
+        grant_round, actor=actor, organisation_name=organisation_name, lines=lines, **changes
+    )
+    problems = grant_applications.submit(application, user(actor), now=DURING)
+    assert problems == [], problems
+    db.session.flush()
+    return application
+
+
+def start_assessment(grant_round: GrantRound) -> None:
+    """The deadline has passed; the officer starts the assessment."""
+    from portal.services import grant_decisions
+
+    grant_decisions.start_assessment(grant_round, user("grant_officer"), now=AFTER_DEADLINE)
+    db.session.flush()
+
+
+def in_review(grant_round: GrantRound, **changes: Any) -> GrantApplication:
+    """Organisation A's application, sent, the round in assessment, screened as eligible.
+    The round must be open (published) and not yet in assessment."""
+    from portal.services import grant_workflow
+
+    application = submitted(grant_round, **changes)
+    start_assessment(grant_round)
+    grant_workflow.apply(application, "screen_pass", user("grant_officer"))
+    db.session.flush()
+    return application

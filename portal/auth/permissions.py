@@ -30,6 +30,7 @@ from portal.models import (
     Organisation,
     OrganisationState,
     OwnerType,
+    ReviewAssignment,
     Role,
     RoundState,
     Signature,
@@ -371,15 +372,67 @@ def can_submit_application(user: User, application: GrantApplication) -> Decisio
 
 
 def can_view_application(user: User, application: GrantApplication) -> Decision:
-    """The organisation's staff; once submitted, grant officers; admin and DPO.
-    (Reviewers get the applications assigned to them with the assessment part.)"""
+    """The organisation's staff; once submitted, grant officers; admin and DPO; a reviewer
+    the applications assigned to them, unless they declared a conflict of interest."""
     if application.organisation_id in _ngo_staff_of(user):
         return ALLOW
     if user.has_role(Role.ADMIN, Role.DPO):
         return ALLOW
-    if user.has_role(Role.GRANT_OFFICER) and application.state != ApplicationState.DRAFT:
+    if application.state == ApplicationState.DRAFT:
+        return Decision(False, "a draft is the organisation's own")
+    if user.has_role(Role.GRANT_OFFICER):
+        return ALLOW
+    if can_review_application(user, application):
         return ALLOW
     return Decision(False, "application outside the user's organisations")
+
+
+def can_assess_application(user: User, application: GrantApplication) -> Decision:
+    """Grant officers screen, decide, record payments and close (never a draft)."""
+    if not user.has_role(Role.GRANT_OFFICER):
+        return Decision(False, "only grant officers assess applications")
+    if application.state == ApplicationState.DRAFT:
+        return Decision(False, "a draft is the organisation's own")
+    return ALLOW
+
+
+def can_answer_grant(user: User, application: GrantApplication) -> Decision:
+    """The organisation's admins accept or decline a grant, ask for changes and submit
+    reports on its behalf."""
+    if application.organisation_id in user.scopes(Role.NGO_ADMIN):
+        return ALLOW
+    return Decision(False, "only the organisation's admins answer for it")
+
+
+def review_assignment(user: User, application: GrantApplication) -> ReviewAssignment | None:
+    """The user's assignment to review the application, if any (conflicts included)."""
+    if not user.has_role(Role.REVIEWER):
+        return None
+    return db.session.scalar(
+        select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id,
+            ReviewAssignment.reviewer_id == user.id,
+        )
+    )
+
+
+def can_review_application(user: User, application: GrantApplication) -> Decision:
+    """A reviewer sees and scores only what is assigned to them, and nothing on which they
+    declared a conflict of interest."""
+    if application.state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED):
+        return Decision(False, "not yet screened")
+    assignment = review_assignment(user, application)
+    if assignment is None:
+        return Decision(False, "not assigned to this reviewer")
+    if assignment.conflict_declared_at is not None:
+        return Decision(False, "the reviewer declared a conflict of interest")
+    return ALLOW
+
+
+def visible_review_assignments(user: User) -> Select[tuple[ReviewAssignment]]:
+    """The reviewer's own assignments (conflicts included, so they can see what they
+    declared, but never the applications behind them)."""
+    return select(ReviewAssignment).where(ReviewAssignment.reviewer_id == user.id)
 
 
 def get_round_or_404(round_id: object) -> GrantRound:

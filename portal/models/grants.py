@@ -72,6 +72,7 @@ class GrantRound(UUIDPrimaryKey, Base):
     # The share of grants asked for vouchers; the seed is recorded when the sample is drawn.
     voucher_share_percent: Mapped[int] = mapped_column(default=20)
     voucher_seed: Mapped[str | None] = mapped_column(String(64))
+    voucher_drawn_at: Mapped[datetime | None]
     # Attachment kinds every application must have (e.g. "budget_notes", "statutes").
     required_attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[RoundState] = mapped_column(
@@ -152,10 +153,38 @@ class RoundReviewer(UUIDPrimaryKey, Base):
 
 
 class ApplicationState(enum.StrEnum):
+    """Where the application is in its life; the outcome of the decision is ``decision``.
+    The moves between states are data: ``services.grant_workflow.TRANSITIONS``."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
-    # Later stages (screening, review, decision, acceptance, reporting) arrive with the
-    # assessment part of the grant flow.
+    INELIGIBLE = "ineligible"  # rejected at screening (formal requirements not met)
+    IN_REVIEW = "in_review"  # passed screening; reviewers score it
+    DECIDED = "decided"  # granted, partly granted or refused (``decision``)
+    ACCEPTED = "accepted"  # the organisation accepted the grant and its conditions
+    DECLINED = "declined"  # the organisation declined the grant
+    CLOSED = "closed"  # reports approved, repayment registered, the grant is closed
+
+
+class GrantDecision(enum.StrEnum):
+    GRANTED = "granted"
+    PARTLY_GRANTED = "partly_granted"
+    REFUSED = "refused"
+
+
+# Decisions that give money (what counts against the pool, unless declined).
+GRANTING = frozenset({GrantDecision.GRANTED, GrantDecision.PARTLY_GRANTED})
+
+
+class ProjectKind(enum.StrEnum):
+    """The kind of project, for the round's distribution figures."""
+
+    MENTOR = "mentor"  # mentorordninger og samtaler
+    LEISURE = "leisure"  # fritid, kultur og idræt
+    EDUCATION_WORK = "education_work"  # uddannelse og beskæftigelse
+    FAMILY = "family"  # familie og netværk
+    RELEASE = "release"  # løsladelse og tiden efter
+    OTHER = "other"
 
 
 class GrantApplication(UUIDPrimaryKey, Base):
@@ -169,6 +198,8 @@ class GrantApplication(UUIDPrimaryKey, Base):
             name="period_order",
         ),
         CheckConstraint("volunteers_expected >= 0", name="volunteers_expected_positive"),
+        CheckConstraint("granted_ore IS NULL OR granted_ore >= 0", name="granted_positive"),
+        CheckConstraint("repayment_ore IS NULL OR repayment_ore >= 0", name="repayment_positive"),
     )
     __privacy__ = PrivacyDeclaration(
         activity="grants",
@@ -178,7 +209,15 @@ class GrantApplication(UUIDPrimaryKey, Base):
         subject_categories=("ansatte i organisationer",),
         recipients=("kriminalforsorgen", "bedømmere"),
         retention="10 år efter tilskudssagens afslutning (regnskabs- og arkivregler)",
-        columns=("created_by_id", "updated_by_id", "submitted_by_id"),
+        columns=(
+            "created_by_id",
+            "updated_by_id",
+            "submitted_by_id",
+            "screened_by_id",
+            "decided_by_id",
+            "accepted_by_id",
+            "closed_by_id",
+        ),
     )
 
     round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("grant_round.id"), index=True)
@@ -215,6 +254,46 @@ class GrantApplication(UUIDPrimaryKey, Base):
     submitted_copy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     receipt_document_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("document.id", ondelete="SET NULL")
+    )
+    project_kind: Mapped[ProjectKind] = mapped_column(
+        enum_type(ProjectKind, "project_kind"), default=ProjectKind.OTHER
+    )
+
+    # Screening by the grant officer.
+    screened_at: Mapped[datetime | None]
+    screened_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    screening_reason: Mapped[str] = mapped_column(Text, default="")
+    # The decision: granted (the amount asked), partly granted (less) or refused.
+    decision: Mapped[GrantDecision | None] = mapped_column(
+        enum_type(GrantDecision, "grant_decision")
+    )
+    granted_ore: Mapped[int | None] = mapped_column(BigInteger)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decision_letter_document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("document.id", ondelete="SET NULL")
+    )
+    # The organisation's answer to a grant.
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # After the grant: the report's due date (the round's, moved by an approved extension),
+    # whether the voucher sample picked it, reminders sent, repayment and closing.
+    report_due_on: Mapped[date | None]
+    voucher_requested: Mapped[bool] = mapped_column(default=False)
+    report_reminded_at: Mapped[datetime | None]
+    report_overdue_notified_at: Mapped[datetime | None]
+    repayment_ore: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
     )
     version: Mapped[int] = mapped_column(default=1)
 
@@ -267,6 +346,10 @@ class BudgetLine(UUIDPrimaryKey, Base):
     unit_price_ore: Mapped[int] = mapped_column(BigInteger)
     own_financing_ore: Mapped[int] = mapped_column(BigInteger, default=0)
     other_financing_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the grant pays for this line: set when the application is granted (the line's
+    # share of the grant) and moved by approved reallocations. The report's accounts are
+    # actual against this.
+    approved_ore: Mapped[int | None] = mapped_column(BigInteger)
 
     application: Mapped[GrantApplication] = relationship(back_populates="budget_lines")
 

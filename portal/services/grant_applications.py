@@ -34,7 +34,7 @@ from portal.models import (
     User,
 )
 from portal.money import MAX_ORE, kroner, line_total, units_text
-from portal.services import grant_round_admin, grant_rounds
+from portal.services import grant_round_admin, grant_rounds, grant_workflow
 
 CONFLICT = _l(
     "En anden har gemt ansøgningen, mens du arbejdede på den. Dine ændringer er ikke gemt; de står stadig i formularen. Se den nye udgave, og ret igen."
@@ -412,6 +412,9 @@ def submit(
     application.requested_ore = total.requested_ore
     application.total_cost_ore = total.total_cost_ore
     application.submitted_copy = copy_of(application)
+    grant_workflow.record_event(
+        application, "submit", actor, to_state=ApplicationState.SUBMITTED.value
+    )
     _flush()
     audit.record(
         "grant_application.submit",
