@@ -68,6 +68,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.directory import bp as directory_bp
     from portal.blueprints.documents import bp as documents_bp
     from portal.blueprints.grant_applications import bp as grant_applications_bp
+    from portal.blueprints.grant_assessment import bp as grant_assessment_bp
+    from portal.blueprints.grant_followup import bp as grant_followup_bp
+    from portal.blueprints.grant_reviews import bp as grant_reviews_bp
     from portal.blueprints.grant_rounds import bp as grant_rounds_bp
     from portal.blueprints.institutions import bp as institutions_bp
     from portal.blueprints.main import bp as main_bp
@@ -92,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(activities_bp)
     app.register_blueprint(grant_rounds_bp)
     app.register_blueprint(grant_applications_bp)
+    app.register_blueprint(grant_assessment_bp)
+    app.register_blueprint(grant_reviews_bp)
+    app.register_blueprint(grant_followup_bp)
 
 
 def _register_assets(app: Flask) -> None:

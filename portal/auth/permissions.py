@@ -435,6 +435,52 @@ def visible_review_assignments(user: User) -> Select[tuple[ReviewAssignment]]:
     return select(ReviewAssignment).where(ReviewAssignment.reviewer_id == user.id)
 
 
+def can_read_assessment(user: User, application: GrantApplication) -> Decision:
+    """The officers' side of a sent application (screening, scores, decision, payments):
+    grant officers, and the admin and DPO to read."""
+    if application.state == ApplicationState.DRAFT:
+        return Decision(False, "a draft is the organisation's own")
+    if user.has_role(Role.GRANT_OFFICER, Role.ADMIN, Role.DPO):
+        return ALLOW
+    return Decision(False, "only grant officers, the admin and the DPO read the assessment")
+
+
+GRANT_STATES = (ApplicationState.ACCEPTED, ApplicationState.CLOSED)
+
+
+def can_view_grant(user: User, application: GrantApplication) -> Decision:
+    """The grant after it was accepted (payments, changes, reports): the organisation's
+    staff, grant officers, admin and DPO."""
+    if application.state not in GRANT_STATES:
+        return Decision(False, "no grant accepted")
+    if application.organisation_id in _ngo_staff_of(user):
+        return ALLOW
+    if user.has_role(Role.GRANT_OFFICER, Role.ADMIN, Role.DPO):
+        return ALLOW
+    return Decision(False, "grant outside the user's organisations")
+
+
+def can_write_report(user: User, application: GrantApplication) -> Decision:
+    """The organisation's staff write reports on an accepted grant (admins send them)."""
+    if application.state != ApplicationState.ACCEPTED:
+        return Decision(False, "reports are written on an accepted, open grant")
+    if application.organisation_id in _ngo_staff_of(user):
+        return ALLOW
+    return Decision(False, "only the organisation's staff write its reports")
+
+
+def get_review_assignment_or_404(assignment_id: object) -> ReviewAssignment:
+    """The reviewer's own assignment; anyone else's is a 404 (audited as a denial)."""
+    return _load_or_404(
+        ReviewAssignment,
+        assignment_id,
+        lambda user, assignment: Decision(
+            assignment.reviewer_id == user.id and user.has_role(Role.REVIEWER),
+            "another reviewer's assignment",
+        ),
+    )
+
+
 def get_round_or_404(round_id: object) -> GrantRound:
     return _load_or_404(GrantRound, round_id, can_view_round)
 

@@ -70,6 +70,7 @@ PURPOSES: dict[str, Purpose] = {
 GENERATED_PURPOSES: dict[str, Purpose] = {
     "signature_receipt": Purpose(_l("Kvittering for underskrift"), ("pdf",)),
     "grant_application_receipt": Purpose(_l("Kvittering for ansøgning om tilskud"), ("pdf",)),
+    "grant_decision_letter": Purpose(_l("Afgørelsesbrev om tilskud"), ("pdf",)),
 }
 
 
