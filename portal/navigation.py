@@ -79,6 +79,9 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "grant_",  # the rounds and the organisation's applications
     ),
     NavEntry("grant_rounds.index", _l("Tilskud"), frozenset({Role.GRANT_OFFICER}), "grant_"),
+    NavEntry(
+        "grant_reviews.index", _l("Bedømmelser"), frozenset({Role.REVIEWER}), "grant_reviews."
+    ),
     NavEntry("signing.my_page", _l("Min side"), frozenset({Role.VOLUNTEER}), "signing.my"),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(

@@ -32,7 +32,7 @@ from portal.models import (
     Volunteer,
     VolunteerState,
 )
-from portal.services import volunteer_status
+from portal.services import grant_dashboard, volunteer_status
 from portal.services.volunteer_status import VolunteerStatus
 
 WAITING_STATES = (
@@ -420,6 +420,7 @@ def _organisation_panel(user: User, role: Role) -> Panel:
     if role in (Role.NGO_ADMIN, Role.NGO_MEMBER):
         data["volunteer_tasks"] = _ngo_volunteer_tasks(user, role, utcnow())
         data["activity_tasks"] = _ngo_activity_tasks(user, role)
+        data["grant_tasks"] = grant_dashboard.organisation_tasks(user, role)
     elif role == Role.VOLUNTEER:
         data["volunteer_records"], data["volunteer_tasks"] = _own_volunteering(user, utcnow())
     return Panel(role, data)
@@ -499,7 +500,10 @@ def _grant_officer_panel(_user: User) -> Panel:
         .select_from(Organisation)
         .where(Organisation.state == OrganisationState.APPROVED)
     )
-    return Panel(Role.GRANT_OFFICER, {"approved_organisations": approved or 0})
+    return Panel(
+        Role.GRANT_OFFICER,
+        {"approved_organisations": approved or 0, "grant_tasks": grant_dashboard.officer_tasks()},
+    )
 
 
 def _dpo_panel(_user: User) -> Panel:
@@ -564,7 +568,9 @@ def panels_for(user: User) -> list[Panel]:
         Role.CASEWORKER: _caseworker_panel,
         Role.INSTITUTION_CONTACT: _institution_panel,
         Role.GRANT_OFFICER: _grant_officer_panel,
-        Role.REVIEWER: lambda u: Panel(Role.REVIEWER),
+        Role.REVIEWER: lambda u: Panel(
+            Role.REVIEWER, {"grant_tasks": grant_dashboard.reviewer_tasks(u)}
+        ),
         Role.NGO_ADMIN: lambda u: _organisation_panel(u, Role.NGO_ADMIN),
         Role.NGO_MEMBER: lambda u: _organisation_panel(u, Role.NGO_MEMBER),
         Role.VOLUNTEER: lambda u: _organisation_panel(u, Role.VOLUNTEER),
