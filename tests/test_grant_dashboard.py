@@ -35,6 +35,7 @@ def _keys(tasks: list) -> dict[str, int]:
 def test_a_closed_round_waits_for_the_assessment_to_start(app_ctx: Flask) -> None:
     grant_round = open_round()
     submitted(grant_round)
+
     def mine(now: datetime) -> list:
         tasks = grant_dashboard.officer_tasks(now=now)
         return [t for t in tasks if grant_round.name_da in t.text]
@@ -125,7 +126,9 @@ def test_the_organisation_answers_a_grant_and_sees_its_report_due(app_ctx: Flask
     assert any("skulle være sendt" in t.text for t in late if t.key == "grant_report_due")
 
     db.session.add(
-        GrantReport(application_id=application.id, kind=ReportKind.FINAL, state=ReportState.APPROVED)
+        GrantReport(
+            application_id=application.id, kind=ReportKind.FINAL, state=ReportState.APPROVED
+        )
     )
     db.session.flush()
     done = grant_dashboard.organisation_tasks(admin, Role.NGO_ADMIN, today=date(2028, 6, 2))

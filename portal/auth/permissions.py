@@ -131,15 +131,27 @@ def can_upload_for_organisation(user: User, organisation: Organisation) -> Decis
     return Decision(False, "only the organisation's own staff upload its documents")
 
 
+def _attached_to_reviewed_application(user: User, document: Document) -> bool:
+    """A reviewer reads the attachments of the applications they may review (assigned to
+    them, no conflict of interest declared), and nothing else of the organisation's."""
+    if not user.has_role(Role.REVIEWER):
+        return False
+    applications = db.session.scalars(
+        select(GrantApplication).where(GrantApplication.attachments.any(document_id=document.id))
+    )
+    return any(can_review_application(user, application) for application in applications)
+
+
 def can_view_document(user: User, document: Document) -> Decision:
     """A document is visible exactly to those who may see what it belongs to."""
     if document.owner_type == OwnerType.ORGANISATION:
         organisation = db.session.get(Organisation, document.owner_id)
-        return (
-            can_view_organisation(user, organisation)
-            if organisation
-            else Decision(False, "owner gone")
-        )
+        if organisation is None:
+            return Decision(False, "owner gone")
+        decision = can_view_organisation(user, organisation)
+        if not decision and _attached_to_reviewed_application(user, document):
+            return ALLOW
+        return decision
     if document.owner_type == OwnerType.USER:
         if document.owner_id == user.id or user.has_role(Role.ADMIN, Role.DPO):
             return ALLOW
@@ -481,12 +493,47 @@ def get_review_assignment_or_404(assignment_id: object) -> ReviewAssignment:
     )
 
 
+# grant assessment (the officers' case pages)
+def get_assessed_application_or_404(application_id: object) -> GrantApplication:
+    """A sent application on the officers' side: grant officers, and the admin and DPO to
+    read; a draft, or anyone else, gets 404 (audited as a denial)."""
+    return _load_or_404(GrantApplication, application_id, can_read_assessment)
+
+
 def get_round_or_404(round_id: object) -> GrantRound:
     return _load_or_404(GrantRound, round_id, can_view_round)
 
 
 def get_application_or_404(application_id: object) -> GrantApplication:
     return _load_or_404(GrantApplication, application_id, can_view_application)
+
+
+# --- grants: after the grant (grant_followup) --------------------------------------------------
+
+
+def get_grant_or_404(application_id: object) -> GrantApplication:
+    """An accepted (or closed) grant the user may see; anything else is a 404."""
+    return _load_or_404(GrantApplication, application_id, can_view_grant)
+
+
+def _grant_part_check(user: User, part: Any) -> Decision:
+    """A change request or report is seen by those who see its grant."""
+    application = db.session.get(GrantApplication, part.application_id)
+    if application is None:
+        return Decision(False, "no grant")
+    return can_view_grant(user, application)
+
+
+def get_change_request_or_404(change_id: object) -> Any:
+    from portal.models import GrantChangeRequest
+
+    return _load_or_404(GrantChangeRequest, change_id, _grant_part_check)
+
+
+def get_grant_report_or_404(report_id: object) -> Any:
+    from portal.models import GrantReport
+
+    return _load_or_404(GrantReport, report_id, _grant_part_check)
 
 
 def get_organisation_or_404(organisation_id: object) -> Organisation:
