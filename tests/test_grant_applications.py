@@ -28,6 +28,7 @@ from portal.models import (
     GrantApplication,
     GrantRound,
     OrganisationState,
+    ProjectKind,
     RoundState,
 )
 from portal.services import grant_applications, grant_rounds
@@ -348,6 +349,28 @@ def test_save_refuses_content(app_ctx: Flask, changes: dict[str, Any], field: st
             application, user("ngo_a_admin"), content(**changes), good_lines(), now=DURING
         )
     assert caught.value.field == field
+
+
+def test_the_project_kind_is_saved_checked_and_copied(app_ctx: Flask) -> None:
+    application = draft(open_round())
+    assert application.project_kind == ProjectKind.OTHER  # the default when none is chosen
+    grant_applications.save(
+        application,
+        user("ngo_a_admin"),
+        content(project_kind=ProjectKind.RELEASE.value),
+        good_lines(),
+        now=DURING,
+    )
+    db.session.expire_all()
+    stored = db.session.get(GrantApplication, application.id)
+    assert stored is not None and stored.project_kind == ProjectKind.RELEASE
+    assert grant_applications.copy_of(stored)["project_kind"] == "release"
+    with pytest.raises(ApplicationError) as caught:
+        grant_applications.save(
+            stored, user("ngo_a_admin"), content(project_kind="sport"), good_lines(), now=DURING
+        )
+    assert caught.value.field == "project_kind"
+    assert stored.project_kind == ProjectKind.RELEASE
 
 
 def test_save_refuses_too_many_lines(app_ctx: Flask) -> None:

@@ -7,6 +7,7 @@ errors and conflicts; after the deadline or once sent nothing changes, whatever 
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -97,6 +98,7 @@ def _form(version: int, institution: str = "", **extra: Any) -> dict[str, Any]:
         "period_start": "2027-08-01",
         "period_end": "2028-07-31",
         "volunteers_expected": "12",
+        "project_kind": "mentor",
         "lines-0-category": "salaries",
         "lines-0-text": "Koordinator",
         "lines-0-units": "2,5",
@@ -444,3 +446,49 @@ def test_another_organisation_gets_404(app: Flask, client: FlaskClient, login_as
     login_as("ngo_b_admin")
     assert client.get(f"/tilskud/ansoegninger/{application_id}").status_code == 404
     assert client.post(f"/tilskud/ansoegninger/{application_id}", data=_form(1)).status_code == 404
+
+
+def test_the_project_kind_is_chosen_consciously_and_shown(
+    app: Flask, client: FlaskClient, login_as: Any
+) -> None:
+    round_id = _round(app)
+    login_as("ngo_a_admin")
+    application_id = _start(client, round_id)
+    url = f"/tilskud/ansoegninger/{application_id}"
+    page = _html(client.get(url))
+    # A new draft offers the kinds with none chosen.
+    radios = re.findall(r'<input[^>]*name="project_kind"[^>]*>', page)
+    assert len(radios) == 6 and "Mentorordninger og samtaler" in page
+    assert not [radio for radio in radios if "checked" in radio]
+    version = _application(app, application_id).version
+    response = client.post(url, data=_form(version, project_kind="sport"))
+    assert response.status_code == 400 and "Vælg en af mulighederne." in _html(response)
+    response = client.post(url, data=_form(version, project_kind="family"))
+    assert response.status_code == 302
+    assert _application(app, application_id).project_kind.value == "family"
+    page = _html(client.get(url))
+    radios = re.findall(r'<input[^>]*name="project_kind"[^>]*>', page)
+    assert [radio for radio in radios if "checked" in radio] == [
+        next(radio for radio in radios if 'value="family"' in radio)
+    ]
+    assert "Familie og netværk" in _html(client.get(f"{url}/indsend"))
+
+
+def test_the_receipt_names_the_project_kind(app: Flask, client: FlaskClient, login_as: Any) -> None:
+    from pypdf import PdfReader
+
+    round_id = _round(app)
+    login_as("ngo_a_admin")
+    application_id = _filled(app, client, round_id)
+    client.post(
+        f"/tilskud/ansoegninger/{application_id}/indsend",
+        data={"version": str(_application(app, application_id).version)},
+    )
+    application = _application(app, application_id)
+    assert application.submitted_copy is not None
+    assert application.submitted_copy["project_kind"] == "mentor"
+    page = _html(client.get(f"/tilskud/ansoegninger/{application_id}"))
+    assert "Projekttype" in page and "Mentorordninger og samtaler" in page
+    data = client.get(f"/dokumenter/{application.receipt_document_id}").get_data()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Projekttype" in text and "Mentorordninger og samtaler" in text

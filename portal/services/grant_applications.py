@@ -30,6 +30,7 @@ from portal.models import (
     Institution,
     Organisation,
     OrganisationState,
+    ProjectKind,
     Role,
     User,
 )
@@ -192,6 +193,11 @@ class Content:
     period_start: date | None = None
     period_end: date | None = None
     volunteers_expected: int = 0
+    # The kind of project, for the round's distribution figures (a ProjectKind value).
+    project_kind: str = ProjectKind.OTHER.value
+
+
+PROJECT_KINDS = frozenset(kind.value for kind in ProjectKind)
 
 
 def save(
@@ -230,6 +236,7 @@ def save(
         application.period_start = content.period_start
         application.period_end = content.period_end
         application.volunteers_expected = max(0, content.volunteers_expected)
+        application.project_kind = ProjectKind(content.project_kind)
         _replace_lines(application, lines)
         application.updated_by_id = actor.id
         application.updated_at = now
@@ -257,6 +264,8 @@ def _check(content: Content, lines: Sequence[LineValues]) -> None:
         raise ApplicationError(_l("Projektets slutdato ligger før startdatoen."), "period_end")
     if content.volunteers_expected > MAX_VOLUNTEERS:
         raise ApplicationError(_l("Tallet er for stort."), "volunteers_expected")
+    if content.project_kind not in PROJECT_KINDS:
+        raise ApplicationError(_l("Vælg en af projekttyperne."), "project_kind")
     if len(lines) > MAX_BUDGET_LINES:
         raise ApplicationError(
             _l("Budgettet kan højst have %(max)d linjer.", max=MAX_BUDGET_LINES), "budget"
@@ -454,6 +463,7 @@ def copy_of(application: GrantApplication) -> dict[str, Any]:
         "period_start": application.period_start.isoformat() if application.period_start else None,
         "period_end": application.period_end.isoformat() if application.period_end else None,
         "volunteers_expected": application.volunteers_expected,
+        "project_kind": application.project_kind.value,
         "budget": [
             {
                 "category": line.category.value,

@@ -20,7 +20,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit, db, mail
-from portal.models import BudgetCategory, Document, GrantApplication, Institution, OwnerType, User
+from portal.labels import label
+from portal.models import (
+    BudgetCategory,
+    Document,
+    GrantApplication,
+    Institution,
+    OwnerType,
+    ProjectKind,
+    User,
+)
 from portal.money import kroner, line_total, units_text
 from portal.services import documents, grant_round_admin
 from portal.services.grant_rounds import local
@@ -58,6 +67,17 @@ def category_label(category: str) -> Any:
 
 def kind_label(kind: str) -> Any:
     return ATTACHMENT_KINDS.get(kind, kind.replace("_", " "))
+
+
+def project_kind_label(value: str | None) -> str:
+    """The name of a project kind as stored in a copy ("" for a copy made before there
+    were project kinds)."""
+    if not value:
+        return ""
+    try:
+        return label(ProjectKind(value))
+    except ValueError:
+        return value
 
 
 class ReceiptError(Exception):
@@ -103,6 +123,7 @@ def _copy_for_print(application: GrantApplication) -> dict[str, Any]:
     return {
         **copy,
         "institutions": names,
+        "project_kind_label": project_kind_label(copy.get("project_kind")),
         "lines": lines,
         "attachment_rows": attachments,
         "period_start": date.fromisoformat(copy["period_start"])

@@ -5,7 +5,8 @@ NGO staff start an application, list theirs and write them; another organisation
 404 (another tenant's record, audited). A draft is read by its organisation's staff, the admin
 and the DPO; a sent one also by grant officers (404 on a draft for them). Only the
 organisation's staff change or check an application (the role gate answers 403 to the
-readers), and only its admins send (403 for a member). A POST with an empty body is an invalid
+readers), and only its admins send or answer a grant (403 for a member); any of its staff
+write to the grant officers about a sent application. A POST with an empty body is an invalid
 form (400).
 """
 
@@ -163,5 +164,20 @@ ROUTES: list[Route] = [
         "grant_applications.submit",
         _draft("/indsend"),
         on_application(STAFF_GATE, A_STAFF, 400, ngo_a_member=403),
+    ),
+    # The answer to a grant: only the organisation's admins (403 for a member); an empty
+    # form is invalid (400).
+    Route(
+        "POST",
+        "grant_applications.answer",
+        lambda w: f"/tilskud/ansoegninger/{w['grant_sent_a']}/svar",
+        on_application(STAFF_GATE, A_STAFF, 400, ngo_a_member=403),
+    ),
+    # A message to the grant officers: any of the organisation's staff; empty is invalid.
+    Route(
+        "POST",
+        "grant_applications.message",
+        lambda w: f"/tilskud/ansoegninger/{w['grant_sent_a']}/besked",
+        on_application(STAFF_GATE, A_STAFF, 400),
     ),
 ]

@@ -11,10 +11,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -23,9 +25,10 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from portal.form_fields import DayField, MultiCheckboxField
-from portal.forms import PortalForm, strip
-from portal.models import BudgetCategory, GrantApplication, GrantRound, Institution
+from portal.form_fields import DayField, HiddenChoiceField, MultiCheckboxField, unique_ids
+from portal.forms import PortalForm, required, strip
+from portal.labels import lazy_label
+from portal.models import BudgetCategory, GrantApplication, GrantRound, Institution, ProjectKind
 from portal.money import MoneyError, kroner_input, parse_decimal, parse_kroner
 from portal.services.grant_applications import MAX_BUDGET_LINES, Content, LineValues
 from portal.services.grant_receipts import (
@@ -168,6 +171,16 @@ class ApplicationForm(PortalForm):
         description=_l("Hvem er projektet for, og hvor mange forventer I at nå?"),
         render_kw={"rows": 4},
     )
+    # No default: on a new draft nothing is chosen, so the organisation picks the kind
+    # itself (saved without a choice, it is "Andet").
+    project_kind = RadioField(
+        _l("Projekttype"),
+        choices=[(kind.value, lazy_label(kind)) for kind in ProjectKind],
+        validators=[Optional()],
+        description=_l(
+            "Vælg den type, der passer bedst. Puljen bruger den til at vise, hvordan tilskuddene fordeles."
+        ),
+    )
     institutions = MultiCheckboxField(
         _l("Institutioner i projektet"),
         description=_l("Vælg de institutioner, projektet foregår på."),
@@ -197,6 +210,7 @@ class ApplicationForm(PortalForm):
         "period_start",
         "period_end",
         "volunteers_expected",
+        "project_kind",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -225,6 +239,7 @@ class ApplicationForm(PortalForm):
             period_start=self.period_start.data,
             period_end=self.period_end.data,
             volunteers_expected=self.volunteers_expected.data or 0,
+            project_kind=self.project_kind.data or ProjectKind.OTHER.value,
         )
 
     def budget(self) -> list[LineValues]:
@@ -250,6 +265,8 @@ def form_data(application: GrantApplication) -> dict[str, Any]:
         "period_start": application.period_start,
         "period_end": application.period_end,
         "volunteers_expected": application.volunteers_expected or None,
+        # A draft never saved shows no choice (see ``ApplicationForm.project_kind``).
+        "project_kind": application.project_kind.value if application.version > 1 else None,
         "lines": [line_data(values_of(line)) for line in application.budget_lines],
     }
 
@@ -277,3 +294,87 @@ class SubmitForm(PortalForm):
 
 class RemoveForm(PortalForm):
     """A button that removes an attachment (CSRF only)."""
+
+
+# --- the organisation's answer to a grant, and its messages ------------------------------------
+
+ANSWER_ACTIONS = ("accept", "decline")
+MESSAGE_MAX = 5000
+
+
+class AnswerForm(PortalForm):
+    """Accept the grant (the conditions ticked as read and accepted, a message optional) or
+    decline it (with the reason), with the version of the application the user saw."""
+
+    action = HiddenChoiceField(
+        _l("Svar"),
+        choices=[(action, action) for action in ANSWER_ACTIONS],
+        validators=[InputRequired(_l("Vælg, om I tager imod tilskuddet eller siger nej tak."))],
+    )
+    conditions_accepted = BooleanField(_l("Vi har læst og accepterer betingelserne"))
+    text = TextAreaField(
+        _l("Besked til puljen"),
+        filters=[strip],
+        validators=[Optional(), Length(max=MESSAGE_MAX, message=TOO_LONG)],
+        render_kw={"rows": 3},
+    )
+    version = IntegerField(
+        _l("Version"),
+        widget=HiddenInput(),
+        validators=[InputRequired(_l("Siden mangler ansøgningens version. Genindlæs siden."))],
+    )
+
+    @classmethod
+    def for_action(cls, action: str, version: int) -> AnswerForm:
+        """An empty form for one answer, for the page (not bound to the request)."""
+        form = cls(formdata=None, action=action, version=version)
+        form.prepare(action)
+        return form
+
+    def prepare(self, action: str | None = None) -> None:
+        """Ids of its own (both answers are on the page) and the answer's own labels."""
+        action = action or self.action.data
+        if action not in ANSWER_ACTIONS:
+            action = "answer"  # a forged action never becomes part of an id
+        unique_ids(self, action)
+        # The macros render these as bare hidden inputs, without a link in the error summary.
+        self.action.type = self.version.type = "HiddenField"
+        if action == "decline":
+            self.text.label.text = _l("Hvorfor siger I nej tak?")
+            self.text.flags.required = True
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.action.data == "accept" and not self.conditions_accepted.data:
+            self.conditions_accepted.errors = [
+                *self.conditions_accepted.errors,
+                _l(
+                    "Sæt kryds, hvis I har læst og accepterer betingelserne. Ellers kan I ikke tage imod tilskuddet."
+                ),
+            ]
+            ok = False
+        if self.action.data == "decline" and not (self.text.data or "").strip():
+            self.text.errors = [
+                *self.text.errors,
+                _l("Skriv, hvorfor I siger nej tak. Puljens medarbejdere får begrundelsen at se."),
+            ]
+            ok = False
+        return ok
+
+
+class MessageForm(PortalForm):
+    """A message from the organisation to the grant officers, without a change of state."""
+
+    text = TextAreaField(
+        _l("Besked"),
+        filters=[strip],
+        validators=[
+            required(_l("Skriv en besked.")),
+            Length(max=MESSAGE_MAX, message=TOO_LONG),
+        ],
+        render_kw={"rows": 4},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unique_ids(self, "message")

@@ -37,6 +37,7 @@ from portal.auth.permissions import (
     roles_required,
 )
 from portal.blueprints import organisation_choice
+from portal.blueprints.grant_applications import case
 from portal.blueprints.grant_applications.forms import (
     ApplicationForm,
     AttachmentForm,
@@ -45,6 +46,7 @@ from portal.blueprints.grant_applications.forms import (
     form_data,
 )
 from portal.blueprints.grant_rounds import presentation
+from portal.labels import STATE_TAGS
 from portal.models import (
     ApplicationAttachment,
     ApplicationState,
@@ -133,6 +135,7 @@ def index() -> str:
         org_args=org_args,
         applications=rows,
         rounds_link=_rounds_link(),
+        state_tags=STATE_TAGS,
         **_template_helpers(),
     )
 
@@ -159,7 +162,7 @@ def _institutions(application: GrantApplication) -> list[Institution]:
     return found
 
 
-def _page(
+def application_page(
     application: GrantApplication,
     form: ApplicationForm | None,
     status: int = 200,
@@ -189,6 +192,15 @@ def _page(
             )
         )
     }
+    answer_form = context.pop("answer_form", None)
+    message_form = context.pop("message_form", None)
+    if application.state != ApplicationState.DRAFT:
+        context = {
+            **case.context(
+                application, current(), answer_form=answer_form, message_form=message_form
+            ),
+            **context,
+        }
     return render_template(
         "grant_applications/application.html",
         application=application,
@@ -246,8 +258,8 @@ def application(application_id: uuid.UUID) -> tuple[str, int]:
     if can_edit_application(current(), application):
         form = _edit_form(application, extra_line=request.args.get("ny_linje") == "1")
         form.prepare(_institutions(application))
-        return _page(application, form)
-    return _page(application, None)
+        return application_page(application, form)
+    return application_page(application, None)
 
 
 @bp.post("/ansoegninger/<uuid:application_id>")
@@ -261,7 +273,7 @@ def save(application_id: uuid.UUID) -> Response | tuple[str, int]:
     form = ApplicationForm()
     form.prepare(_institutions(application))
     if not form.validate_on_submit():
-        return _page(application, form, 400)
+        return application_page(application, form, 400)
     try:
         grant_applications.save(
             application,
@@ -276,14 +288,14 @@ def save(application_id: uuid.UUID) -> Response | tuple[str, int]:
         application = get_application_or_404(application_id)
         form.version.data = application.version
         form.version.raw_data = [str(application.version)]
-        return _page(application, form, 409, conflict=error.message)
+        return application_page(application, form, 409, conflict=error.message)
     except ApplicationError as error:
         target = getattr(form, error.field or "", None)
         if target is not None and hasattr(target, "errors"):
             target.errors = [*target.errors, error.message]
         else:
             form.form_errors.append(error.message)
-        return _page(application, form, 400)
+        return application_page(application, form, 400)
     if form.add_line.data:
         return redirect(
             url_for(
@@ -313,7 +325,7 @@ def _read_only_refusal(application: GrantApplication) -> tuple[str, int]:
         if application.state != ApplicationState.DRAFT
         else _("Ansøgningsfristen er passeret. Ansøgningen kan ikke ændres eller sendes.")
     )
-    return _page(application, None, 409, refusal=message)
+    return application_page(application, None, 409, refusal=message)
 
 
 # --- attachments -----------------------------------------------------------------------------
@@ -333,7 +345,7 @@ def upload_attachment(application_id: uuid.UUID) -> Response | tuple[str, int]:
     def again(status: int) -> tuple[str, int]:
         form = _edit_form(application)
         form.prepare(_institutions(application))
-        return _page(application, form, status, upload=upload)
+        return application_page(application, form, status, upload=upload)
 
     if not upload.validate_on_submit():
         return again(400)
