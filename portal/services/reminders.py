@@ -17,7 +17,7 @@ from portal.db import utcnow
 def run(now: datetime | None = None) -> dict[str, int]:
     """Send due invitation reminders and lapse notices, access-expiry reminders, and end
     expired access. Returns the counts of what was done (also written to the audit log)."""
-    from portal.services import access_expiry, activity_flags, invitation_reminders
+    from portal.services import access_expiry, activity_flags, grant_followup, invitation_reminders
 
     now = now or utcnow()
     counts: dict[str, int] = {}
@@ -25,6 +25,7 @@ def run(now: datetime | None = None) -> dict[str, int]:
     counts.update(access_expiry.process_access_expiry(now))
     # After expiry, so access that ended today flags the activities it was needed for.
     counts.update(activity_flags.recheck_all(now))
+    counts.update(grant_followup.report_reminders(now))
     audit.record(
         "reminders.run",
         object_type="job",
