@@ -21,6 +21,7 @@ from portal import db
 from portal.models import (
     AuditEntry,
     GrantApplication,
+    GrantRound,
     ReviewAssignment,
     ReviewScore,
     Role,
@@ -139,7 +140,8 @@ def test_the_officer_ticks_reviewers_and_they_are_told(
     assert len(told) == 2
     page = _html(client.get(f"/tilskud/runder/{ids['round']}/bedoemmere"))
     assert "Fordelingen er gemt" in page
-    assert page.count(" checked") == 2
+    table = page.split("data-round-reviewers")[0]  # the round's own reviewer list follows
+    assert table.count(" checked") == 2
 
 
 def user_by(app: Flask, role: str) -> uuid.UUID:
@@ -198,7 +200,8 @@ def test_a_round_without_reviewers_says_how_to_add_them(
     login_as("grant_officer")
     html = _html(client.get(f"/tilskud/runder/{ids['round']}/bedoemmere"))
     assert "Runden har ingen bedømmere" in html
-    assert "Ret runden" in html
+    assert "Vælg rundens bedømmere herunder" in html
+    assert "data-round-reviewers" in html
 
 
 def test_a_conflict_is_shown_locked(app: Flask, client: FlaskClient, login_as: Any) -> None:
@@ -465,3 +468,74 @@ def test_the_score_table_of_a_draft_is_404(app: Flask, client: FlaskClient, logi
     for role in ("grant_officer", "admin", "dpo"):
         login_as(role)
         assert client.get(f"/tilskud/ansoegninger/{application_id}/point").status_code == 404
+
+
+# --- the round's reviewers while it runs ------------------------------------------------------
+
+
+def _round_version(app: Flask, round_id: uuid.UUID) -> int:
+    with app.app_context():
+        found = db.session.get(GrantRound, round_id)
+        assert found is not None
+        return found.version
+
+
+def _round_reviewer_ids(app: Flask, round_id: uuid.UUID) -> set[uuid.UUID]:
+    with app.app_context():
+        return set(
+            db.session.scalars(
+                select(RoundReviewer.user_id).where(RoundReviewer.round_id == round_id)
+            )
+        )
+
+
+def test_an_officer_adds_reviewers_to_a_running_round(
+    app: Flask, client: FlaskClient, login_as: Any
+) -> None:
+    ids = _setup(app, assign=False, reviewers=False)
+    reviewer = user_by(app, "reviewer")
+    login_as("grant_officer")
+    url = f"/tilskud/runder/{ids['round']}/bedoemmere/runde"
+    response = client.post(
+        url,
+        data={"reviewers": [str(reviewer)], "version": _round_version(app, ids["round"])},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Rundens bedømmere er gemt." in _html(response)
+    assert _round_reviewer_ids(app, ids["round"]) == {reviewer}
+    # The assignment table now offers the reviewer.
+    assert 'data-cell="editable"' in _html(client.get(f"/tilskud/runder/{ids['round']}/bedoemmere"))
+
+    stale = client.post(url, data={"reviewers": [], "version": 1})
+    assert stale.status_code == 400
+    assert "ændret af en anden" in _html(stale)
+    assert _round_reviewer_ids(app, ids["round"]) == {reviewer}
+
+
+def test_a_reviewer_with_applications_stays_on_the_round(
+    app: Flask, client: FlaskClient, login_as: Any
+) -> None:
+    ids = _setup(app)  # the demo reviewer has A's application
+    login_as("grant_officer")
+    response = client.post(
+        f"/tilskud/runder/{ids['round']}/bedoemmere/runde",
+        data={"reviewers": [], "version": _round_version(app, ids["round"])},
+    )
+    assert response.status_code == 400
+    assert "kan ikke fjernes" in _html(response)
+    assert _round_reviewer_ids(app, ids["round"]) == {user_by(app, "reviewer")}
+
+
+def test_only_grant_officers_change_the_rounds_reviewers(
+    app: Flask, client: FlaskClient, login_as: Any
+) -> None:
+    ids = _setup(app, assign=False, reviewers=False)
+    for role in ("admin", "dpo", "reviewer"):
+        login_as(role)
+        response = client.post(
+            f"/tilskud/runder/{ids['round']}/bedoemmere/runde",
+            data={"reviewers": [str(user_by(app, "reviewer"))], "version": 1},
+        )
+        assert response.status_code == 403
+    assert _round_reviewer_ids(app, ids["round"]) == set()

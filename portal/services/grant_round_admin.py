@@ -322,3 +322,60 @@ def update(
         actor_id=str(actor.id),
     )
     return changed
+
+
+def set_reviewers(
+    grant_round: GrantRound,
+    reviewer_ids: Sequence[uuid.UUID],
+    actor: User,
+    *,
+    expected_version: int | None = None,
+) -> bool:
+    """Change the reviewers of a round at any time before it is finished (the draft's edit
+    page does it with the rest). A reviewer who has been given applications in the round
+    stays: their assignments and scores are part of the record. True if anything changed."""
+    from portal.auth.permissions import can_manage_rounds
+    from portal.models import GrantApplication, ReviewAssignment
+
+    if not can_manage_rounds(actor):
+        raise RoundError(_l("Kun tilskudsmedarbejdere kan vælge bedømmere."))
+    if expected_version is not None and expected_version != grant_round.version:
+        raise RoundError(CONFLICT)
+    if grant_round.state == RoundState.FINISHED:
+        raise RoundError(_l("Runden er afsluttet; bedømmerne kan ikke ændres."))
+    wanted = list(dict.fromkeys(reviewer_ids))
+    candidates = {user.id: user for user in reviewer_candidates()}
+    if any(user_id not in candidates for user_id in wanted):
+        raise RoundError(_l("Vælg bedømmere blandt dem på listen."), "reviewers")
+    busy = set(
+        db.session.scalars(
+            select(ReviewAssignment.reviewer_id)
+            .join(GrantApplication, GrantApplication.id == ReviewAssignment.application_id)
+            .where(GrantApplication.round_id == grant_round.id)
+        )
+    )
+    kept = [row.user_id for row in grant_round.reviewers if row.user_id in busy]
+    dropped = [user_id for user_id in kept if user_id not in wanted]
+    if dropped:
+        names = ", ".join(
+            sorted(candidates[u].name if u in candidates else str(u) for u in dropped)
+        )
+        raise RoundError(
+            _l(
+                "%(names)s har fået ansøgninger i runden og kan ikke fjernes. Tag først ansøgningerne tilbage på fordelingen.",
+                names=names,
+            ),
+            "reviewers",
+        )
+    if not _apply_reviewers(grant_round, wanted):
+        return False
+    flag_modified(grant_round, "name_da")  # the reviewers are rows of their own: bump the version
+    _flush()
+    audit.record(
+        "grant_round.reviewers",
+        object_type="grant_round",
+        object_id=grant_round.id,
+        details={"reviewers": [str(r.user_id) for r in grant_round.reviewers]},
+        actor_id=str(actor.id),
+    )
+    return True

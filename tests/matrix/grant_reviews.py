@@ -92,6 +92,12 @@ ROUTES: list[Route] = [
         {**only(READERS, 403), "grant_officer": 400},
     ),
     Route(
+        "POST",
+        "grant_reviews.round_reviewers",
+        lambda w: f"/tilskud/runder/{w['review_round']}/bedoemmere/runde",
+        only({"grant_officer"}, 400),
+    ),
+    Route(
         "GET",
         "grant_reviews.scores",
         lambda w: f"/tilskud/ansoegninger/{w['review_application']}/point",

@@ -165,3 +165,15 @@ def score_data(scores: Sequence[Any]) -> dict[str, Any]:
         data[f"score_{score.criterion_id.hex}"] = score.score
         data[f"comment_{score.criterion_id.hex}"] = score.comment
     return data
+
+
+class RoundReviewersForm(PortalForm):
+    """The round's reviewers, changed while the round runs (a draft's edit page does it too)."""
+
+    reviewers = MultiCheckboxField(_l("Rundens bedømmere"), choices=[], coerce=str)
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(RELOAD)])
+
+    def prepare(self, candidates: Sequence[Any]) -> None:
+        self.reviewers.choices = [
+            (str(user.id), f"{user.name} ({user.email})") for user in candidates
+        ]

@@ -35,6 +35,7 @@ from portal.blueprints.grant_reviews.content import submitted_content
 from portal.blueprints.grant_reviews.forms import (
     AssignmentsForm,
     ConflictForm,
+    RoundReviewersForm,
     ScoreForm,
     score_data,
 )
@@ -50,8 +51,9 @@ from portal.models import (
     User,
 )
 from portal.money import kroner
-from portal.services import grant_receipts, grant_review_board, grant_reviews
+from portal.services import grant_receipts, grant_review_board, grant_reviews, grant_round_admin
 from portal.services.grant_reviews import ReviewConflict, ReviewError
+from portal.services.grant_rounds import RoundError
 
 bp = Blueprint("grant_reviews", __name__, url_prefix="/tilskud")
 
@@ -79,10 +81,22 @@ def _assignments_page(
     grant_round: GrantRound,
     form: AssignmentsForm | None = None,
     status: int = 200,
+    reviewers_form: RoundReviewersForm | None = None,
     **context: Any,
 ) -> tuple[str, int]:
     board = grant_review_board.board(grant_round)
     manager = bool(can_manage_rounds(current()))
+    if reviewers_form is None:
+        reviewers_form = RoundReviewersForm(
+            formdata=None,
+            data={
+                "reviewers": [str(row.user_id) for row in grant_round.reviewers],
+                "version": grant_round.version,
+            },
+        )
+    else:
+        reviewers_form.version.data = grant_round.version
+    reviewers_form.prepare(grant_round_admin.reviewer_candidates())
     if form is None:
         form = AssignmentsForm(
             formdata=None,
@@ -98,6 +112,7 @@ def _assignments_page(
         grant_round=grant_round,
         board=board,
         form=form,
+        reviewers_form=reviewers_form,
         ticked=set(form.pairs.data or ()),
         manager=manager,
         pair_key=grant_review_board.pair_key,
@@ -146,6 +161,35 @@ def assignments(round_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     else:
         flash(_("Der var ingen ændringer at gemme."), "info")
+    return redirect(url_for("grant_reviews.assignments", round_id=grant_round.id))
+
+
+@bp.post("/runder/<uuid:round_id>/bedoemmere/runde")
+@roles_required(Role.GRANT_OFFICER)
+def round_reviewers(round_id: uuid.UUID) -> Response | tuple[str, int]:
+    """The round's reviewers, changed while it runs."""
+    grant_round = get_round_or_404(round_id)
+    form = RoundReviewersForm()
+    form.prepare(grant_round_admin.reviewer_candidates())
+    if not form.validate_on_submit():
+        return _assignments_page(grant_round, reviewers_form=form, status=400)
+    try:
+        changed = grant_round_admin.set_reviewers(
+            grant_round,
+            [uuid.UUID(value) for value in form.reviewers.data or ()],
+            current(),
+            expected_version=form.version.data,
+        )
+    except RoundError as error:
+        db.session.rollback()
+        grant_round = get_round_or_404(round_id)
+        return _assignments_page(
+            grant_round, reviewers_form=form, status=400, problem=error.message
+        )
+    flash(
+        _("Rundens bedømmere er gemt.") if changed else _("Der var ingen ændringer at gemme."),
+        "success" if changed else "info",
+    )
     return redirect(url_for("grant_reviews.assignments", round_id=grant_round.id))
 
 
