@@ -313,6 +313,9 @@ def seed_demo() -> list[DemoAccount]:
     from portal.services.demo_grants import seed_demo_grants
 
     seed_demo_grants()
+    from portal.services.demo_grant_assessment import seed_demo_grant_assessment
+
+    seed_demo_grant_assessment()
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()
