@@ -258,7 +258,10 @@ def test_the_admin_accepts_and_the_officers_are_told(
     assert _events(app, application_id)[-1] == "accept"
     with app.app_context():
         entry = db.session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "grant_application.accept")
+            select(AuditEntry).where(
+                AuditEntry.action == "grant_application.accept",
+                AuditEntry.object_id == str(application_id),
+            )
         )
         assert entry is not None and entry.details["conditions_accepted"] is True
     [mail] = _to(outbox, "grant_officer")

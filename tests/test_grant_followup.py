@@ -798,7 +798,13 @@ def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
 
 
+def _remind_the_demo_grants() -> None:
+    """The demo's own grants get their reminders first, so the counts below are the test's."""
+    grant_followup.report_reminders(_at(date(2100, 1, 1)))
+
+
 def test_report_reminders_once_each_with_a_frozen_clock(ctx: None, outbox: list[Any]) -> None:
+    _remind_the_demo_grants()
     application = accepted()
     due = application.report_due_on
     assert due is not None
@@ -826,6 +832,7 @@ def test_report_reminders_once_each_with_a_frozen_clock(ctx: None, outbox: list[
 
 
 def test_no_reminder_once_the_final_report_is_sent(ctx: None) -> None:
+    _remind_the_demo_grants()
     application = accepted()
     due = application.report_due_on
     assert due is not None

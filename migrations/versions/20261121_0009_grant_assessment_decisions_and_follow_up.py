@@ -476,6 +476,12 @@ def downgrade() -> None:
     with op.batch_alter_table("grant_round", schema=None) as batch_op:
         batch_op.drop_column("voucher_drawn_at")
 
+    # Before 0009 an application was a draft or sent; anything later goes back to sent.
+    op.execute(
+        sa.text(
+            "UPDATE grant_application SET state = 'submitted' WHERE state NOT IN ('draft', 'submitted')"
+        )
+    )
     with op.batch_alter_table("grant_application", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_grant_application_application_state"), type_="check")
         batch_op.create_check_constraint(

@@ -22,6 +22,7 @@ from portal import db
 from portal.db import utcnow
 from portal.models import GrantApplication, GrantDecision, GrantRound, Organisation, User
 from portal.services import (
+    grant_answers,
     grant_applications,
     grant_decisions,
     grant_receipts,
@@ -194,7 +195,9 @@ def _decided_round(officer: User, reviewer: User) -> None:
             reason="Projektet ligger uden for puljens formål: det retter sig mest mod pårørende.",
         ),
     )
-    grant_workflow.apply(app_a, "accept", admin_a, text="Tak, vi går i gang.")
+    grant_answers.answer(
+        app_a, admin_a, "accept", text="Tak, vi går i gang.", conditions_accepted=True
+    )
     grant_decisions.mark_decided(grant_round, officer)
     from portal.services import grant_payments
 
@@ -226,7 +229,7 @@ def _assessed_round(officer: User, reviewer: User) -> None:
         grant_round,
         a,
         admin_a,
-        "Mentorer efter løsladelse",
+        "Mentorforløb efter løsladelse",
         "Frivillige mentorer følger indsatte det første halve år efter løsladelsen.",
         _lines_a(),
         "mentor",
