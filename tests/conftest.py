@@ -137,6 +137,31 @@ def rolled_back(app: Flask) -> Iterator[None]:
         connection.close()
 
 
+# Generated letters rendered once per template and language in the whole run (WeasyPrint
+# takes about a third of a second each, and several hundred decisions are made in the tests).
+_RENDERED_PDFS: dict[tuple[str, str], bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def _letters_rendered_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decision still makes, stores and mails a real PDF from the real template, but the
+    first one rendered for that template and language serves every later test. Tests that
+    read a letter's own text are marked ``real_pdf`` and render it anew."""
+    if request.node.get_closest_marker("real_pdf"):
+        return
+    from portal.services import pdf_documents
+
+    render = pdf_documents.render_pdf
+
+    def rendered_once(template: str, language: str, **context: Any) -> bytes:
+        key = (template, language)
+        if key not in _RENDERED_PDFS:
+            _RENDERED_PDFS[key] = render(template, language, **context)
+        return _RENDERED_PDFS[key]
+
+    monkeypatch.setattr(pdf_documents, "render_pdf", rendered_once)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(request: pytest.FixtureRequest) -> Iterator[None]:
     """Roll back everything a test did, if it used the app's database."""

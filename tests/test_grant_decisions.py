@@ -523,6 +523,7 @@ def _stored(document: Document) -> bytes:
     return b"".join(storage.get_storage().open(document.storage_key))
 
 
+@pytest.mark.real_pdf
 def test_the_letter_of_a_grant(ctx: None, outbox: list[Any]) -> None:
     application = in_review(open_round(audit_threshold_ore=1_000_000))
     outbox.clear()
@@ -568,6 +569,7 @@ def test_the_letter_of_a_grant(ctx: None, outbox: list[Any]) -> None:
     assert letter_entry.details["granted_ore"] == ASKED
 
 
+@pytest.mark.real_pdf
 def test_the_letter_of_a_partial_grant_below_the_audit_threshold(ctx: None) -> None:
     application = in_review(open_round())  # threshold 100.000 kr.
     decide(application, GrantDecision.PARTLY_GRANTED, 2_000_050, reason="Lokalerne dækkes ikke.")
@@ -578,6 +580,7 @@ def test_the_letter_of_a_partial_grant_below_the_audit_threshold(ctx: None) -> N
     assert application.report_due_on is not None
 
 
+@pytest.mark.real_pdf
 def test_the_letter_of_a_refusal(ctx: None, outbox: list[Any]) -> None:
     application = in_review(open_round())
     outbox.clear()

@@ -165,14 +165,24 @@ AREA_MODULES = [
     for info in pkgutil.iter_modules(tests.matrix.__path__)
 ]
 ROUTES: list[Route] = CORE_ROUTES + [route for module in AREA_MODULES for route in module.ROUTES]
+# Which area module lists each route: a case builds only its own module's world (rounds,
+# applications, decisions with their letters...), not every module's, before it is rolled back.
+ROUTE_MODULE = {id(route): module for module in AREA_MODULES for route in module.ROUTES}
 
 
 @pytest.fixture
-def world(app: Flask) -> dict[str, Any]:
-    """Ids of real objects for the URLs (each area module may add its own)."""
+def world(app: Flask, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Ids of real objects for the URLs: the core's, and the route's own area module's."""
+    callspec = getattr(request.node, "callspec", None)
+    route = callspec.params.get("route") if callspec else None
+    if route is not None:
+        own = ROUTE_MODULE.get(id(route))
+        modules = [own] if own is not None else []
+    else:
+        modules = AREA_MODULES
     with app.app_context():
         ids = _core_world()
-        for module in AREA_MODULES:
+        for module in modules:
             if hasattr(module, "world"):
                 ids.update(module.world(db.session))
         return ids
