@@ -35,8 +35,8 @@ DASHBOARD_TEXT = {
     "caseworker.ost@example.org": "Gældsrådgivning Sjælland",
     "caseworker.vest@example.org": "Fynske Mentorer",
     "institution@example.org": "Storstrøm Fængsel",
-    "grants@example.org": "civilsamfundspuljen",
-    "reviewer@example.org": "ingen ansøgninger til bedømmelse",
+    "grants@example.org": "venter på bedømmelse og afgørelse",
+    "reviewer@example.org": "venter på din bedømmelse",
     "dpo@example.org": "Revisionsloggen er intakt",
     "ngo-a.admin@example.org": "Foreningen Nyt Netværk",
     "ngo-a.member@example.org": "Foreningen Nyt Netværk",
@@ -48,6 +48,8 @@ DASHBOARD_NOT = {
     "caseworker.ost@example.org": "Fynske Mentorer",
     "caseworker.vest@example.org": "Gældsrådgivning Sjælland",
     "ngo-a.admin@example.org": "Vestjyske Besøgsvenner",
+    # Organisation B's grant waits for B's answer, never on A's dashboard.
+    "ngo-a.member@example.org": "Besøgsvenner i Vestjylland",
     "ngo-b.admin@example.org": "Foreningen Nyt Netværk",
 }
 
