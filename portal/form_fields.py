@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.dates import parse_day
@@ -57,3 +58,26 @@ def unique_ids(form: PortalForm, prefix: str) -> None:
     for field in form:
         field.id = f"{prefix}-{field.name}".replace("_", "-")
         field.label.field_id = field.id
+
+
+class StateFilterForm(PortalForm):
+    """A list's filter by state (a GET form: it changes nothing). Subclasses name the states
+    offered in ``states``; "Alle" comes first, and an unknown value counts as no filter."""
+
+    class Meta:
+        csrf = False
+
+    states: tuple[Any, ...] = ()
+    state = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from portal.labels import lazy_label
+
+        super().__init__(*args, **kwargs)
+        self.state.choices = [("", _l("Alle")), *((s.value, lazy_label(s)) for s in self.states)]
+
+    def chosen_state(self) -> Any:
+        """The state to show (a member of ``states``), or None for all."""
+        self.validate()
+        by_value = {state.value: state for state in self.states}
+        return None if self.state.errors else by_value.get(self.state.data)

@@ -12,7 +12,7 @@ from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.form_fields import HiddenChoiceField, unique_ids
+from portal.form_fields import HiddenChoiceField, StateFilterForm, unique_ids
 from portal.forms import PortalForm, required, strip
 from portal.labels import lazy_label
 from portal.models import ActivityState, Institution
@@ -117,28 +117,10 @@ class MessageForm(PortalForm):
 ALL = "all"
 
 
-class FilterForm(PortalForm):
+class FilterForm(StateFilterForm):
     """The organisation's list: which state."""
 
-    class Meta:
-        csrf = False
-
-    state = SelectField(_l("Status"), validators=[Optional()])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.state.choices = [
-            ("", _l("Alle")),
-            *((state.value, lazy_label(state)) for state in ActivityState),
-        ]
-
-    def chosen_state(self) -> ActivityState | None:
-        """The state to show; an invalid value counts as no filter."""
-        self.validate()
-        value = self.state.data
-        if self.state.errors or value not in {state.value for state in ActivityState}:
-            return None
-        return ActivityState(value)
+    states = tuple(ActivityState)
 
 
 class QueueFilterForm(PortalForm):

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from portal.blueprints.grant_rounds.forms import KronerField
 from portal.form_fields import HiddenChoiceField, unique_ids
+from portal.form_fields import StateFilterForm as BaseStateFilter
 from portal.forms import PortalForm, required, strip
 from portal.labels import lazy_label
 from portal.models import ApplicationState, GrantDecision
@@ -197,25 +198,7 @@ class MessageForm(PortalForm):
         unique_ids(self, "message")
 
 
-class StateFilterForm(PortalForm):
+class StateFilterForm(BaseStateFilter):
     """The list's filter: one state of a sent application, or all."""
 
-    class Meta:
-        csrf = False
-
-    state = SelectField(_l("Status"), validators=[Optional()])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.state.choices = [
-            ("", _l("Alle")),
-            *((state.value, lazy_label(state)) for state in SENT_STATES),
-        ]
-
-    def chosen_state(self) -> ApplicationState | None:
-        """The state to show; an invalid value counts as no filter."""
-        self.validate()
-        value = self.state.data
-        if self.state.errors or value not in {state.value for state in SENT_STATES}:
-            return None
-        return ApplicationState(value)
+    states = SENT_STATES
