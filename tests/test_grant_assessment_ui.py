@@ -526,7 +526,10 @@ def test_the_mean_score_in_the_list_the_case_and_the_csv(
     from portal.services import grant_overview
 
     summary = SimpleNamespace(weighted_mean=Decimal("72.35"), spread=Decimal("10"), reviews=[])
-    monkeypatch.setattr(grant_overview, "_score_summary", lambda: lambda _application: summary)
+    monkeypatch.setattr(grant_overview, "score_summary", lambda _application: summary)
+    monkeypatch.setattr(
+        grant_overview, "weighted_means", lambda apps: {a.id: summary.weighted_mean for a in apps}
+    )
     ids = _setup(app)
     login_as("grant_officer")
     listing = _html(client.get(f"/tilskud/runder/{ids['round']}/ansoegninger"))

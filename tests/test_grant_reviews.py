@@ -539,6 +539,10 @@ def test_score_summary_side_by_side(app_ctx: Flask) -> None:
     assert [cell.score if cell else None for cell in first.cells] == [2, 4]
     assert (first.lowest, first.highest) == (2, 4)
     assert all(isinstance(r.total, Decimal) for r in summary.reviews)
+    # The round's list reads the same mean for many applications at once.
+    from portal.services.grant_review_scores import weighted_means
+
+    assert weighted_means([application]) == {application.id: Decimal("52.5")}
 
 
 def test_partial_review_counts_the_criteria_scored(app_ctx: Flask) -> None:

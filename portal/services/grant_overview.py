@@ -32,6 +32,7 @@ from portal.models import (
     User,
 )
 from portal.services import grant_decisions
+from portal.services.grant_review_scores import score_summary, weighted_means
 from portal.services.grant_rounds import local
 
 NEVER = datetime.max.replace(tzinfo=UTC)
@@ -84,35 +85,17 @@ def sent_applications(
     )
 
 
-# --- the mean score (from the reviews, where that part exists) -----------------------------
-
-
-def _score_summary() -> Callable[[GrantApplication], Any] | None:
-    try:
-        from portal.services import grant_reviews  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(grant_reviews, "score_summary", None)
+# --- the mean score (from the reviews) ------------------------------------------------------
 
 
 def mean_scores(applications: Sequence[GrantApplication]) -> dict[Any, Decimal | None]:
-    """Each application's weighted mean score (0-100), or None while it has no scores or
-    the reviews are not part of the portal."""
-    summary = _score_summary()
-    if summary is None:
-        return {}
-    return {a.id: summary(a).weighted_mean for a in applications}
-
-
-def has_scores() -> bool:
-    return _score_summary() is not None
+    """Each application's weighted mean score (0-100), or None while it has no scores."""
+    return weighted_means(applications)
 
 
 def score_of(application: GrantApplication) -> Any:
-    """The reviews' summary of one application (``weighted_mean``, ``spread``, ``reviews``),
-    or None where the reviews are not part of the portal."""
-    summary = _score_summary()
-    return summary(application) if summary is not None else None
+    """The reviews' summary of one application (``weighted_mean``, ``spread``, ``reviews``)."""
+    return score_summary(application)
 
 
 # --- the round's figures --------------------------------------------------------------------
@@ -236,8 +219,8 @@ def score_text(value: Decimal | None) -> str:
     return str(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)).replace(".", ",")
 
 
-def csv_header(with_scores: bool) -> list[str]:
-    header = [
+def csv_header() -> list[str]:
+    return [
         _("Organisation"),
         _("CVR"),
         _("Områdekontor"),
@@ -249,17 +232,14 @@ def csv_header(with_scores: bool) -> list[str]:
         _("Afgørelse"),
         _("Bevilget (kr.)"),
         _("Afgjort (dansk tid)"),
+        _("Gennemsnitlig vægtet score (0-100)"),
     ]
-    if with_scores:
-        header.append(_("Gennemsnitlig vægtet score (0-100)"))
-    return header
 
 
 def csv_rows(grant_round: GrantRound) -> tuple[list[str], list[list[str]]]:
     """The header and one row per sent application, in the list's order."""
     applications = sent_applications(grant_round)
-    with_scores = has_scores()
-    scores = mean_scores(applications) if with_scores else {}
+    scores = mean_scores(applications)
     rows = []
     for a in applications:
         row = [
@@ -274,11 +254,10 @@ def csv_rows(grant_round: GrantRound) -> tuple[list[str], list[list[str]]]:
             label(a.decision) if a.decision else "",
             csv_kroner(a.granted_ore) if a.decision in GRANTING else "",
             local(a.decided_at).strftime("%d.%m.%Y %H:%M") if a.decided_at else "",
+            score_text(scores.get(a.id)),
         ]
-        if with_scores:
-            row.append(score_text(scores.get(a.id)))
         rows.append(row)
-    return csv_header(with_scores), rows
+    return csv_header(), rows
 
 
 def record_export(grant_round: GrantRound, actor: User, rows: int) -> None:

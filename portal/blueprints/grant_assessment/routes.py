@@ -105,7 +105,6 @@ def _list_page(
         state=state,
         summary=grant_decisions.summary(grant_round),
         scores=grant_overview.mean_scores(applications),
-        with_scores=grant_overview.has_scores(),
         manager=manager,
         steps=steps,
         step_forms={step: StepForm.for_step(step, grant_round.version) for step in steps},
