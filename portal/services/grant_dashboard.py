@@ -2,8 +2,7 @@
 (rounds to start, applications to screen and decide, reports and change requests waiting),
 the reviewer's assignments, and the organisation's answers and reports due.
 
-Each task is a count, a sentence and a link (``dashboards.Task``); links to pages of the
-portal that are not installed are left out.
+Each task is a count, a sentence and a link (``dashboards.Task``).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
@@ -37,12 +36,6 @@ from portal.services.recurrence import COPENHAGEN
 
 # An accepted grant's report shows on the organisation's dashboard this long before it is due.
 REPORT_SOON = timedelta(days=30)
-
-
-def _url(endpoint: str, **values: Any) -> str | None:
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def _count(*conditions: Any) -> int:
@@ -77,7 +70,7 @@ def officer_tasks(now: datetime | None = None) -> list[Any]:
                     sent,
                     round=grant_round.name_da,
                 ),
-                _url("grant_assessment.round_applications", round_id=grant_round.id),
+                url_for("grant_assessment.round_applications", round_id=grant_round.id),
             )
         )
     assessed = db.session.scalars(
@@ -107,7 +100,7 @@ def officer_tasks(now: datetime | None = None) -> list[Any]:
                         f"grant_{state.value}",
                         count,
                         ngettext(singular, plural, count, round=grant_round.name_da),
-                        _url(
+                        url_for(
                             "grant_assessment.round_applications",
                             round_id=grant_round.id,
                             state=state.value,
@@ -131,7 +124,7 @@ def officer_tasks(now: datetime | None = None) -> list[Any]:
                     "%(num)d rapporter om tilskud venter på godkendelse",
                     len(reports),
                 ),
-                _url("grant_followup.report", report_id=reports[0].id),
+                url_for("grant_followup.report", report_id=reports[0].id),
             )
         )
     changes = list(
@@ -151,7 +144,7 @@ def officer_tasks(now: datetime | None = None) -> list[Any]:
                     "%(num)d ønsker om ændring af tilskud venter på afgørelse",
                     len(changes),
                 ),
-                _url("grant_followup.grant", application_id=changes[0].application_id),
+                url_for("grant_followup.grant", application_id=changes[0].application_id),
             )
         )
     return tasks
@@ -185,7 +178,7 @@ def reviewer_tasks(user: User) -> list[Any]:
                 "%(num)d ansøgninger venter på din bedømmelse",
                 waiting,
             ),
-            _url("grant_reviews.index"),
+            url_for("grant_reviews.index"),
         )
     ]
 
@@ -220,7 +213,7 @@ def organisation_tasks(user: User, role: Role, today: date | None = None) -> lis
                     "I har fået tilskud til \u201d%(title)s\u201d. En administrator skal tage imod det.",
                     title=application.title,
                 ),
-                _url("grant_applications.application", application_id=application.id),
+                url_for("grant_applications.application", application_id=application.id),
             )
         )
     final_approved = select(GrantReport.application_id).where(
@@ -256,7 +249,7 @@ def organisation_tasks(user: User, role: Role, today: date | None = None) -> lis
                     title=application.title,
                     day=day,
                 ),
-                _url("grant_followup.grant", application_id=application.id),
+                url_for("grant_followup.grant", application_id=application.id),
             )
         )
     return tasks

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from portal import db
@@ -36,13 +36,6 @@ def _names(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
         return {}
     rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
     return dict(rows.tuples().all())
-
-
-def _link(endpoint: str, **values: Any) -> str | None:
-    """The address of another blueprint's page, if the app has it."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def context(
@@ -99,10 +92,10 @@ def context(
         "may_write": staff,
         "message_form": message_form or MessageForm(formdata=None),
         "letter": letter,
-        "case_link": _link("grant_assessment.case", application_id=application.id)
+        "case_link": url_for("grant_assessment.case", application_id=application.id)
         if can_read_assessment(user, application)
         else None,
-        "grant_link": _link("grant_followup.grant", application_id=application.id)
+        "grant_link": url_for("grant_followup.grant", application_id=application.id)
         if can_view_grant(user, application)
         else None,
     }

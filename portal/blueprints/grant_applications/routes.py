@@ -134,18 +134,10 @@ def index() -> str:
         others=organisation_choice.other_organisations(organisation),
         org_args=org_args,
         applications=rows,
-        rounds_link=_rounds_link(),
+        rounds_link=url_for("grant_rounds.published"),
         state_tags=STATE_TAGS,
         **_template_helpers(),
     )
-
-
-def _rounds_link() -> str | None:
-    """The page of open rounds (/tilskud), where it exists."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == "/tilskud" and "GET" in (rule.methods or ()):
-            return url_for(rule.endpoint)
-    return None
 
 
 # --- the application page --------------------------------------------------------------------

@@ -37,7 +37,6 @@ from portal.blueprints.grant_assessment.routes import (
     READERS,
     bp,
     current,
-    endpoint_link,
     template_helpers,
 )
 from portal.labels import GRANT_EVENT_LABELS, label
@@ -163,8 +162,8 @@ def _render(
         ),
         local=local,
         score=grant_overview.score_of(application),
-        scores_link=endpoint_link("grant_reviews.scores", application_id=application.id),
-        followup_link=endpoint_link("grant_followup.grant", application_id=application.id)
+        scores_link=url_for("grant_reviews.scores", application_id=application.id),
+        followup_link=url_for("grant_followup.grant", application_id=application.id)
         if application.state in FOLLOWUP_STATES
         else None,
         audited=grant_letters.needs_audited_accounts(application),

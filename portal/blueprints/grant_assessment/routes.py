@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -48,13 +48,6 @@ STEPS: dict[str, Any] = {
 
 def current() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def endpoint_link(endpoint: str, **values: Any) -> str | None:
-    """A link to another part's page, where that part is in the portal."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def template_helpers() -> dict[str, Any]:
@@ -112,7 +105,7 @@ def _list_page(
         step_problem=step_problem,
         conflict=conflict,
         now=now,
-        reviewers_link=endpoint_link("grant_reviews.assignments", round_id=grant_round.id),
+        reviewers_link=url_for("grant_reviews.assignments", round_id=grant_round.id),
         **template_helpers(),
     ), status
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -76,13 +76,6 @@ def current() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def link(endpoint: str, **values: Any) -> str | None:
-    """A link to another area's page, if that page exists in this build."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
-
-
 def names(ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -98,7 +91,6 @@ def helpers() -> dict[str, Any]:
         "category_label": category_label,
         "line_values": grant_applications.values_of,
         "state_tags": STATE_TAGS,
-        "link": link,
     }
 
 
@@ -314,7 +306,7 @@ def _round_vouchers(
         and grant_round.state in grant_vouchers.DRAW_STATES,
         form=VersionForm(formdata=None, data={"version": grant_round.version}),
         problem=problem,
-        round_link=link("grant_rounds.round_page", round_id=grant_round.id),
+        round_link=url_for("grant_rounds.round_page", round_id=grant_round.id),
         **helpers(),
     ), status
 
