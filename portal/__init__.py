@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.onboarding import bp as onboarding_bp
     from portal.blueprints.organisations import bp as organisations_bp
+    from portal.blueprints.privacy import bp as privacy_bp
     from portal.blueprints.signing import bp as signing_bp
     from portal.blueprints.volunteers import bp as volunteers_bp
 
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(grant_applications_bp)
     app.register_blueprint(grant_assessment_bp)
     app.register_blueprint(grant_reviews_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(grant_followup_bp)
 
 

@@ -82,6 +82,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
         "grant_reviews.index", _l("Bedømmelser"), frozenset({Role.REVIEWER}), "grant_reviews."
     ),
+    NavEntry("privacy.index", _l("Databeskyttelse"), frozenset({Role.DPO}), "privacy."),
     NavEntry("signing.my_page", _l("Min side"), frozenset({Role.VOLUNTEER}), "signing.my"),
     NavEntry("admin.users", _l("Brugere"), frozenset({Role.ADMIN}), "admin.user"),
     NavEntry(

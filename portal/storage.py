@@ -224,14 +224,38 @@ def track_new_key(key: str) -> None:
     g.setdefault("storage_new_keys", []).append(key)
 
 
+def delete_after_commit(key: str) -> None:
+    """Delete the file at ``key`` once the transaction that removed its row commits; if it
+    rolls back, the file stays with its row."""
+    g.setdefault("storage_doomed_keys", []).append(key)
+
+
 @event.listens_for(Session, "after_commit")
 def _confirm_new_keys(_session: Session) -> None:
-    """The transaction committed: the rows now point to these files, keep them.
+    """The transaction committed: the rows now point to these files, keep them, and the
+    files whose rows were deleted go.
 
     Listening on the commit itself covers requests, CLI commands and scripts alike.
     """
+    if not has_app_context():
+        return
+    g.pop("storage_new_keys", None)
+    doomed = g.pop("storage_doomed_keys", [])
+    if not doomed:
+        return
+    storage = get_storage()
+    for key in doomed:
+        try:
+            storage.delete(key)
+        except StorageError:
+            log.exception("could not remove %s after its row was deleted", key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_doomed_files(_session: Session, _previous: object) -> None:
+    """The deletion did not happen: the files stay."""
     if has_app_context():
-        g.pop("storage_new_keys", None)
+        g.pop("storage_doomed_keys", None)
 
 
 def _discard_uncommitted(_exc: BaseException | None) -> None:

@@ -615,3 +615,35 @@ def get_checked_volunteer_or_404(volunteer_id: object) -> Volunteer:
 
 def get_signature_or_404(signature_id: object) -> Signature:
     return _load_or_404(Signature, signature_id, can_verify_signature)
+
+
+# --- privacy: the DPO's records and the person's own data requests ------------------------------
+
+
+def can_handle_privacy(user: User) -> Decision:
+    """The record of processing, data-subject requests, retention and the audit log are the
+    DPO's."""
+    if user.has_role(Role.DPO):
+        return ALLOW
+    return Decision(False, "only the data protection officer")
+
+
+def get_subject_request_or_404(request_id: object) -> Any:
+    """A data-subject request on the DPO's side; anyone else gets 404 (audited)."""
+    from portal.models import DataSubjectRequest
+
+    return _load_or_404(DataSubjectRequest, request_id, lambda u, _r: can_handle_privacy(u))
+
+
+def get_own_subject_request_or_404(request_id: object) -> Any:
+    """The person's own request; another person's is a 404 (audited)."""
+    from portal.models import DataSubjectRequest
+
+    return _load_or_404(
+        DataSubjectRequest,
+        request_id,
+        lambda user, request: Decision(
+            request.subject_user_id is not None and request.subject_user_id == user.id,
+            "another person's request",
+        ),
+    )

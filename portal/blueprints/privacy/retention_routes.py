@@ -1,0 +1,3 @@
+"""(being written)"""
+
+from portal.blueprints.privacy.routes import bp  # noqa: F401

@@ -1,0 +1,16 @@
+"""The DPO's landing page; the parts live in their own modules (see ``__init__``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from portal.auth.permissions import roles_required
+from portal.models import Role
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.get("/databeskyttelse")
+@roles_required(Role.DPO)
+def index() -> str:
+    return render_template("privacy/index.html")
