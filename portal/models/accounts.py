@@ -70,7 +70,7 @@ class User(UUIDPrimaryKey, UserMixin, Base):
             "frivillige",
         ),
         recipients=("kriminalforsorgen",),
-        retention="Slettes 12 måneder efter at kontoen er deaktiveret",
+        retention="Anonymiseres 12 måneder efter at kontoen er deaktiveret; en frivilligs konto følger den frivillige",
         columns=("email", "name", "password_hash", "language", "last_login_at"),
     )
 
@@ -119,11 +119,11 @@ class RoleAssignment(UUIDPrimaryKey, Base):
         activity="accounts",
         purpose="Hvem der har hvilke roller og for hvilken organisation, område eller institution",
         legal_basis="GDPR art. 6, stk. 1, litra e",
-        data_categories=("rolle", "tilknytning"),
+        data_categories=("rolle", "tilknytning", "hvem der tildelte rollen"),
         subject_categories=("portalens brugere",),
         recipients=("kriminalforsorgen",),
         retention="Slettes sammen med kontoen",
-        columns=("user_id", "role"),
+        columns=("user_id", "role", "granted_by_id"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -155,7 +155,7 @@ class LoginSession(UUIDPrimaryKey, Base):
         subject_categories=("portalens brugere",),
         recipients=("kriminalforsorgen",),
         retention="Slettes 30 dage efter sessionen er udløbet",
-        columns=("ip_address", "user_agent", "created_at", "last_seen_at"),
+        columns=("user_id", "ip_address", "user_agent", "created_at", "last_seen_at"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -191,11 +191,11 @@ class AccountToken(UUIDPrimaryKey, Base):
         activity="accounts",
         purpose="Invitationer og nulstilling af adgangskode",
         legal_basis="GDPR art. 6, stk. 1, litra e",
-        data_categories=("e-mail", "navn"),
+        data_categories=("e-mail", "navn", "hvem der inviterede"),
         subject_categories=("inviterede personer", "portalens brugere"),
         recipients=("kriminalforsorgen",),
         retention="Slettes 30 dage efter udløb eller brug",
-        columns=("email", "name"),
+        columns=("email", "name", "user_id", "created_by_id"),
     )
 
     purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, "token_purpose"))

@@ -212,6 +212,16 @@ class CalendarFeed(UUIDPrimaryKey, Base):
     __table_args__ = (
         CheckConstraint("(institution_id IS NULL) != (organisation_id IS NULL)", name="one_owner"),
     )
+    __privacy__ = PrivacyDeclaration(
+        activity="activities",
+        purpose="Hemmelige kalenderadresser til institutioners og organisationers kalendere",
+        legal_basis="GDPR art. 6, stk. 1, litra e",
+        data_categories=("hvem der oprettede adressen", "tidspunkter"),
+        subject_categories=("ansatte i kriminalforsorgen", "ansatte i organisationer"),
+        recipients=("kriminalforsorgen",),
+        retention="Henvisningen til personen fjernes, når kontoen anonymiseres; adressen slettes med institutionen eller organisationen",
+        columns=("created_by_id",),
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     institution_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -45,6 +45,16 @@ class DeclarationVersion(UUIDPrimaryKey, Base):
 
     __tablename__ = "declaration_version"
     __table_args__ = (UniqueConstraint("kind", "version", name="uq_declaration_version_kind"),)
+    __privacy__ = PrivacyDeclaration(
+        activity="volunteers",
+        purpose="Dokumentation for, hvem der udgav hver version af erklæringernes tekst",
+        legal_basis="GDPR art. 6, stk. 1, litra c og e",
+        data_categories=("hvem der udgav teksten", "tidspunkt"),
+        subject_categories=("ansatte i kriminalforsorgen",),
+        recipients=("kriminalforsorgen",),
+        retention="Så længe en underskrift af versionen opbevares; personen vises som slettet bruger, når kontoen anonymiseres",
+        columns=("published_by_id", "published_at"),
+    )
 
     kind: Mapped[DeclarationKind] = mapped_column(enum_type(DeclarationKind, "declaration_kind"))
     version: Mapped[int]
@@ -93,6 +103,7 @@ class Signature(UUIDPrimaryKey, Base):
         recipients=("kriminalforsorgen", "den frivillige selv"),
         retention="Så længe adgangen varer og 5 år derefter",
         columns=(
+            "volunteer_id",
             "text_shown",
             "identity_subject",
             "identity_assurance",

@@ -39,11 +39,11 @@ class GrantPayment(UUIDPrimaryKey, Base):
         activity="grants",
         purpose="Udbetalinger af tilskud",
         legal_basis="GDPR art. 6, stk. 1, litra c og e (bogføringsloven, tilskudsforvaltning)",
-        data_categories=("hvem der registrerede udbetalingen",),
+        data_categories=("hvem der registrerede udbetalingen", "bemærkning til organisationen"),
         subject_categories=("ansatte i kriminalforsorgen",),
         recipients=("kriminalforsorgen", "organisationen"),
         retention=_FOLLOWUP_RETENTION,
-        columns=("recorded_by_id",),
+        columns=("recorded_by_id", "note"),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(

@@ -45,6 +45,16 @@ class RoundState(enum.StrEnum):
 
 class GrantRound(UUIDPrimaryKey, Base):
     __tablename__ = "grant_round"
+    __privacy__ = PrivacyDeclaration(
+        activity="grants",
+        purpose="Oprettelse og administration af puljens ansøgningsrunder",
+        legal_basis="GDPR art. 6, stk. 1, litra e (forvaltning af tilskudspuljen)",
+        data_categories=("hvem der oprettede runden",),
+        subject_categories=("ansatte i kriminalforsorgen",),
+        recipients=("kriminalforsorgen",),
+        retention="10 år efter rundens afslutning (regnskabs- og arkivregler); personen vises som slettet bruger, når kontoen anonymiseres",
+        columns=("created_by_id",),
+    )
     __table_args__ = (
         CheckConstraint("pool_ore > 0", name="pool_positive"),
         CheckConstraint(
@@ -141,6 +151,16 @@ class RoundReviewer(UUIDPrimaryKey, Base):
 
     __tablename__ = "round_reviewer"
     __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_round_reviewer"),)
+    __privacy__ = PrivacyDeclaration(
+        activity="grants",
+        purpose="Hvilke bedømmere der er tilknyttet en ansøgningsrunde",
+        legal_basis="GDPR art. 6, stk. 1, litra e (forvaltning af tilskudspuljen)",
+        data_categories=("bedømmerens tilknytning til runden",),
+        subject_categories=("bedømmere",),
+        recipients=("kriminalforsorgen",),
+        retention="10 år efter rundens afslutning (regnskabs- og arkivregler)",
+        columns=("user_id",),
+    )
 
     round_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("grant_round.id", ondelete="CASCADE"), index=True
@@ -205,16 +225,22 @@ class GrantApplication(UUIDPrimaryKey, Base):
         activity="grants",
         purpose="Ansøgninger til civilsamfundspuljen og deres behandling",
         legal_basis="GDPR art. 6, stk. 1, litra e (forvaltning af tilskudspuljen)",
-        data_categories=("hvem der skrev og indsendte ansøgningen",),
-        subject_categories=("ansatte i organisationer",),
-        recipients=("kriminalforsorgen", "bedømmere"),
+        data_categories=(
+            "hvem der skrev, indsendte og tog imod ansøgningen",
+            "hvem der behandlede og afgjorde den",
+            "begrundelser for afgørelser",
+        ),
+        subject_categories=("ansatte i organisationer", "ansatte i kriminalforsorgen"),
+        recipients=("kriminalforsorgen", "bedømmere", "organisationen"),
         retention="10 år efter tilskudssagens afslutning (regnskabs- og arkivregler)",
         columns=(
             "created_by_id",
             "updated_by_id",
             "submitted_by_id",
             "screened_by_id",
+            "screening_reason",
             "decided_by_id",
+            "decision_reason",
             "accepted_by_id",
             "closed_by_id",
         ),

@@ -35,7 +35,7 @@ class ExternalIdentity(UUIDPrimaryKey, Base):
         ),
         recipients=("kriminalforsorgen",),
         retention="Slettes sammen med kontoen eller den frivilliges sag",
-        columns=("subject", "name", "email", "assurance_level"),
+        columns=("user_id", "subject", "name", "email", "assurance_level"),
     )
 
     provider: Mapped[str] = mapped_column(String(60))

@@ -80,14 +80,25 @@ class Organisation(UUIDPrimaryKey, Base):
         activity="onboarding",
         purpose="Godkendelse af og samarbejde med civilsamfundsorganisationer",
         legal_basis="GDPR art. 6, stk. 1, litra e",
-        data_categories=("kontaktoplysninger", "begrundelser for afgørelser"),
-        subject_categories=("kontaktpersoner i organisationer",),
+        data_categories=(
+            "kontaktoplysninger",
+            "begrundelser for afgørelser",
+            "hvem der oprettede og behandlede sagen",
+        ),
+        subject_categories=("kontaktpersoner i organisationer", "sagsbehandlere"),
         recipients=(
             "kriminalforsorgen",
             "offentligheden (kun organisationens egne katalogoplysninger)",
         ),
         retention="Afviste organisationer slettes 12 måneder efter afgørelsen; godkendte så længe samarbejdet varer",
-        columns=("directory_email", "directory_phone", "decision_reason", "suspension_reason"),
+        columns=(
+            "directory_email",
+            "directory_phone",
+            "decision_reason",
+            "suspension_reason",
+            "created_by_id",
+            "handled_by_id",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -21,6 +21,16 @@ class ProcessingRecordSettings(Base):
     security measures, transfers, last review)."""
 
     __tablename__ = "processing_record_settings"
+    __privacy__ = PrivacyDeclaration(
+        activity="privacy",
+        purpose="Fortegnelsen over behandlingsaktiviteter (art. 30): kontaktoplysninger på databeskyttelsesrådgiveren, og hvem der sidst ændrede dem",
+        legal_basis="GDPR art. 6, stk. 1, litra c (art. 30 og art. 37, stk. 7)",
+        data_categories=("navn", "e-mail", "telefon", "hvem der sidst ændrede oplysningerne"),
+        subject_categories=("databeskyttelsesrådgiver", "ansatte i kriminalforsorgen"),
+        recipients=("kriminalforsorgen", "Datatilsynet (på anmodning)"),
+        retention="Så længe personen er databeskyttelsesrådgiver; overskrives, når oplysningerne ændres",
+        columns=("dpo_name", "dpo_email", "dpo_phone", "updated_by_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     controller_name: Mapped[str] = mapped_column(String(200), default="Kriminalforsorgen")
@@ -76,8 +86,20 @@ _REQUEST_PRIVACY = PrivacyDeclaration(
     activity="privacy",
     purpose="Behandling af registreredes anmodninger om indsigt, berigtigelse og sletning",
     legal_basis="GDPR art. 6, stk. 1, litra c (art. 12-17)",
-    data_categories=("navn", "e-mail", "anmodningens indhold", "svar og begrundelser"),
-    subject_categories=("portalens brugere", "frivillige", "andre, der skriver til os"),
+    data_categories=(
+        "navn",
+        "e-mail",
+        "anmodningens indhold",
+        "identitetskontrol",
+        "svar og begrundelser",
+        "hvem der registrerede og behandlede anmodningen",
+    ),
+    subject_categories=(
+        "portalens brugere",
+        "frivillige",
+        "andre, der skriver til os",
+        "ansatte i kriminalforsorgen",
+    ),
     recipients=("kriminalforsorgen", "databeskyttelsesrådgiver", "den registrerede selv"),
     retention="3 år efter at anmodningen er besvaret eller afvist",
     columns=(
@@ -85,8 +107,12 @@ _REQUEST_PRIVACY = PrivacyDeclaration(
         "subject_name",
         "subject_email",
         "description",
+        "extension_reason",
+        "identity_checked_by_id",
+        "identity_note",
         "answer_text",
         "refusal_reason",
+        "created_by_id",
     ),
 )
 

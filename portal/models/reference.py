@@ -133,7 +133,7 @@ class InstitutionContact(UUIDPrimaryKey, Base):
         data_categories=("navn", "funktion", "e-mail", "telefon"),
         subject_categories=("ansatte i kriminalforsorgen",),
         recipients=("kriminalforsorgen", "godkendte organisationer"),
-        retention="Slettes, når personen ikke længere er kontaktperson",
+        retention="Slettes, når personen ikke længere er kontaktperson, eller når institutionen ikke længere er aktiv",
         columns=("name", "title", "email", "phone"),
     )
 

@@ -76,22 +76,31 @@ class Volunteer(UUIDPrimaryKey, Base):
             "fødselsdato",
             "CPR-nummer (krypteret, kun indtil tjekket er afgjort)",
             "resultat af tjek i Kriminalregistret (aldrig indholdet)",
+            "hvem der registrerede den frivillige og afgjorde tjekket",
         ),
-        subject_categories=("frivillige",),
+        subject_categories=("frivillige", "sagsbehandlere", "ansatte i organisationer"),
         recipients=(
             "kriminalforsorgen",
             "organisationen (kun status, aldrig CPR eller registerindhold)",
         ),
-        retention="CPR-nummeret slettes, når resultatet registreres; øvrige oplysninger 5 år efter at adgangen er ophørt",
+        retention=(
+            "CPR-nummeret slettes, når resultatet registreres, når samtykket trækkes tilbage, "
+            "eller 30 dage efter at invitationen er udløbet uden at underskriften er gjort færdig; "
+            "øvrige oplysninger anonymiseres 5 år efter at adgangen er ophørt"
+        ),
         columns=(
+            "user_id",
             "name",
             "email",
             "phone",
             "birth_date",
             "cpr_ciphertext",
+            "cpr_given_at",
             "check_outcome",
             "check_reason",
             "check_date",
+            "checked_by_id",
+            "created_by_id",
         ),
     )
 
@@ -177,11 +186,23 @@ class AccessGrant(UUIDPrimaryKey, Base):
         activity="volunteers",
         purpose="Hvilke institutioner den frivillige har adgang til og hvor længe",
         legal_basis="GDPR art. 6, stk. 1, litra e",
-        data_categories=("adgang", "begrundelse for tilbagekaldelse"),
-        subject_categories=("frivillige",),
+        data_categories=(
+            "adgang",
+            "årsag og begrundelse for ophør",
+            "hvem der gav og afsluttede adgangen",
+        ),
+        subject_categories=("frivillige", "sagsbehandlere"),
         recipients=("kriminalforsorgen", "organisationen"),
         retention="5 år efter at adgangen er ophørt",
-        columns=("volunteer_id", "institution_id", "valid_until", "end_text"),
+        columns=(
+            "volunteer_id",
+            "institution_id",
+            "valid_until",
+            "granted_by_id",
+            "end_reason",
+            "end_text",
+            "ended_by_id",
+        ),
     )
 
     volunteer_id: Mapped[uuid.UUID] = mapped_column(
@@ -220,11 +241,11 @@ class Preparation(UUIDPrimaryKey, Base):
         activity="volunteers",
         purpose="Dokumentation for organisationens forberedelse af den frivillige",
         legal_basis="GDPR art. 6, stk. 1, litra e",
-        data_categories=("dato", "materiale", "hvem der forberedte"),
+        data_categories=("dato", "materiale", "hvem der forberedte og registrerede"),
         subject_categories=("frivillige", "ansatte i organisationer"),
         recipients=("kriminalforsorgen", "organisationen"),
         retention="Som den frivillige",
-        columns=("prepared_on", "material", "prepared_by"),
+        columns=("volunteer_id", "prepared_on", "material", "prepared_by", "recorded_by_id"),
     )
 
     volunteer_id: Mapped[uuid.UUID] = mapped_column(
@@ -251,7 +272,7 @@ class VolunteerEvent(UUIDPrimaryKey, Base):
         subject_categories=("frivillige", "sagsbehandlere", "ansatte i organisationer"),
         recipients=("kriminalforsorgen", "organisationen"),
         retention="Som den frivillige",
-        columns=("action", "actor_id", "text"),
+        columns=("volunteer_id", "action", "actor_id", "text"),
     )
 
     volunteer_id: Mapped[uuid.UUID] = mapped_column(
