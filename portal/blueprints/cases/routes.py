@@ -183,6 +183,15 @@ def queue_csv() -> Response:
     filters = QueueFilterForm(request.args).filters()
     cases = list(db.session.scalars(_queue_query(filters)))
     handlers = _names({o.handled_by_id for o in cases})
+    audit.record(
+        "organisation.exported",
+        object_type="organisation",
+        details={
+            "list": "cases",
+            "filter": {k: v for k, v in request.args.items() if k in QUEUE_ARGS and v},
+            "count": len(cases),
+        },
+    )
     now = utcnow()
     rows = (
         (

@@ -58,7 +58,7 @@ from portal.models import (
     VolunteerState,
 )
 from portal.pagination import paginate
-from portal.services import clearance, volunteer_history, volunteer_status
+from portal.services import clearance, sensitive_reads, volunteer_history, volunteer_status
 
 bp = Blueprint("clearance", __name__)
 
@@ -242,7 +242,11 @@ def _render_volunteer(
 @bp.get("/tjek/frivillige/<uuid:volunteer_id>")
 @roles_required(Role.CASEWORKER)
 def volunteer(volunteer_id: uuid.UUID) -> tuple[str, int]:
-    return _render_volunteer(get_checked_volunteer_or_404(volunteer_id))
+    volunteer = get_checked_volunteer_or_404(volunteer_id)
+    sensitive_reads.check_outcome_viewed(
+        volunteer, page="clearance", reason_shown=bool(volunteer.check_reason)
+    )
+    return _render_volunteer(volunteer)
 
 
 @bp.post("/tjek/frivillige/<uuid:volunteer_id>/cpr")

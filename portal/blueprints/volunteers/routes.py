@@ -41,7 +41,7 @@ from portal.models import (
     VolunteerState,
 )
 from portal.pagination import PER_PAGE, Page
-from portal.services import volunteer_history, volunteers
+from portal.services import sensitive_reads, volunteer_history, volunteers
 from portal.services.volunteer_status import (
     VolunteerStatus,
     active_grants,
@@ -314,7 +314,10 @@ def _render_detail(volunteer: Volunteer, renew_form: RenewForm | None = None) ->
 @bp.get("/<uuid:volunteer_id>")
 @roles_required(*STAFF)
 def detail(volunteer_id: uuid.UUID) -> str:
-    return _render_detail(get_managed_volunteer_or_404(volunteer_id))
+    volunteer = get_managed_volunteer_or_404(volunteer_id)
+    # "Ikke godkendt" tells the organisation about a criminal record: a read to account for.
+    sensitive_reads.check_outcome_viewed(volunteer, page="organisation")
+    return _render_detail(volunteer)
 
 
 def _detail_url(volunteer: Volunteer, anchor: str | None = None) -> str:
