@@ -17,7 +17,7 @@ portal_cli = AppGroup("portal", help="Partnerportalen: database, reference data,
 
 
 def init_app(app: Flask) -> None:
-    from portal import cli_volunteers  # noqa: F401
+    from portal import cli_privacy, cli_volunteers  # noqa: F401
 
     app.cli.add_command(portal_cli)
 

@@ -58,12 +58,16 @@ def delete_document(document: Document) -> None:
     db.session.delete(document)
 
 
-def delete_documents(owner_type: OwnerType, owner_id: uuid.UUID) -> int:
-    documents = list(
-        db.session.scalars(
-            select(Document).where(Document.owner_type == owner_type, Document.owner_id == owner_id)
+def delete_documents(
+    owner_type: OwnerType, owner_id: uuid.UUID, *, keep_signature_receipts: bool = False
+) -> int:
+    query = select(Document).where(Document.owner_type == owner_type, Document.owner_id == owner_id)
+    if keep_signature_receipts:
+        receipts = select(Signature.receipt_document_id).where(
+            Signature.receipt_document_id.is_not(None)
         )
-    )
+        query = query.where(Document.id.not_in(receipts))
+    documents = list(db.session.scalars(query))
     for document in documents:
         delete_document(document)
     return len(documents)
@@ -71,7 +75,8 @@ def delete_documents(owner_type: OwnerType, owner_id: uuid.UUID) -> int:
 
 def anonymise_user(user: User) -> None:
     """The account can no longer log in and no longer names anyone. Its id stays, so the
-    history other people's records keep ("who decided") reads "Slettet bruger"."""
+    history other people's records keep ("who decided") reads "Slettet bruger". The volunteer
+    rows linked to the account are not touched (see ``anonymise_volunteer``)."""
     session = db.session
     session.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user.id))
     session.execute(delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
@@ -84,7 +89,9 @@ def anonymise_user(user: User) -> None:
     session.execute(
         update(CalendarFeed).where(CalendarFeed.created_by_id == user.id).values(created_by_id=None)
     )
-    delete_documents(OwnerType.USER, user.id)
+    # Signature receipts are the person's documents but the volunteer's evidence: they go with
+    # the signatures, when the volunteer is anonymised.
+    delete_documents(OwnerType.USER, user.id, keep_signature_receipts=True)
     session.expire(user, ["role_assignments"])
     user.email = anonymous_email(user.id)
     user.name = ANONYMOUS_USER_NAME
