@@ -190,6 +190,19 @@ ACTIVITY_EVENT_LABELS: dict[str, Any] = {
 }
 
 # A grant application's history (GrantApplicationEvent.action), as both sides see it.
+# The request's history (DataSubjectRequestEvent.action).
+SUBJECT_REQUEST_EVENT_LABELS: dict[str, Any] = {
+    "create": _l("Anmodningen blev modtaget"),
+    "check_identity": _l("Identiteten blev kontrolleret"),
+    "link_account": _l("Anmodningen blev knyttet til en konto i portalen"),
+    "start": _l("Behandlingen begyndte"),
+    "extend": _l("Fristen blev forlænget"),
+    "export": _l("Udtrækket af oplysningerne blev lavet"),
+    "erase": _l("Oplysningerne blev slettet, så vidt loven tillader"),
+    "answer": _l("Anmodningen blev besvaret"),
+    "refuse": _l("Anmodningen blev afvist"),
+}
+
 GRANT_EVENT_LABELS: dict[str, Any] = {
     "submit": _l("Ansøgningen blev sendt"),
     "screen_pass": _l("De formelle krav er opfyldt; ansøgningen går til bedømmelse"),

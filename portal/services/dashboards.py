@@ -32,7 +32,7 @@ from portal.models import (
     Volunteer,
     VolunteerState,
 )
-from portal.services import grant_dashboard, volunteer_status
+from portal.services import grant_dashboard, subject_request_queries, volunteer_status
 from portal.services.volunteer_status import VolunteerStatus
 
 WAITING_STATES = (
@@ -514,12 +514,20 @@ def _dpo_panel(_user: User) -> Panel:
         .select_from(AuditEntry)
         .where(AuditEntry.action.in_(SECURITY_ACTIONS), AuditEntry.occurred_at >= since)
     )
+    day = subject_request_queries.today()
     return Panel(
         Role.DPO,
         {
             "verify": result,
             "recent": audit.last_entries(db.session, 10),
             "security_events": security_events or 0,
+            # Data-subject requests: the open ones, and those overdue or due within 7 days.
+            "open_requests": subject_request_queries.open_count(),
+            "overdue_requests": subject_request_queries.overdue(day),
+            "near_requests": subject_request_queries.near_deadline(
+                subject_request_queries.NEAR_DAYS, day
+            ),
+            "today": day,
         },
     )
 

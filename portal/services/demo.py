@@ -316,6 +316,9 @@ def seed_demo() -> list[DemoAccount]:
     from portal.services.demo_grant_assessment import seed_demo_grant_assessment
 
     seed_demo_grant_assessment()
+    from portal.services.demo_privacy import seed_demo_privacy
+
+    seed_demo_privacy()
     if (
         accounts.find_user_by_email("ny.kollega@example.org") is None
         and not _has_pending_invitation()
