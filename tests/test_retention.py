@@ -404,6 +404,29 @@ def test_every_rule_is_named_described_and_names_real_tables(app: Flask) -> None
         assert rule.tables and set(rule.tables) <= set(db.Base.metadata.tables), rule.name
 
 
+# Declared tables that no rule of the job governs, each with the reason. A new table with
+# personal data needs a rule or a line here.
+NOT_BY_A_RULE = {
+    "calendar_feed": "only who made the address; the accounts rule unlinks it on anonymising",
+    "declaration_version": "only who published it; shows as 'Slettet bruger' after the accounts rule",
+    "grant_round": "only who made it; shows as 'Slettet bruger' after the accounts rule",
+    "processing_record_settings": "the DPO's own contact data, overwritten by the DPO",
+    "round_reviewer": "not yet enforced: user_id is required, so the row must be deleted "
+    "10 years after the round; needs the round's end date",
+    "terms_acceptance": "not yet enforced: there is no date on which the cooperation ends",
+}
+
+
+def test_every_declared_table_is_governed_by_a_rule_or_says_why_not(app: Flask) -> None:
+    declared = {
+        mapper.class_.__tablename__
+        for mapper in db.Base.registry.mappers
+        if getattr(mapper.class_, "__privacy__", None) is not None
+    }
+    governed = {table for rule in RULES for table in rule.tables}
+    assert declared - governed == set(NOT_BY_A_RULE)
+
+
 def test_the_fresh_demo_is_untouched_at_the_present(ctx: Flask) -> None:
     tables = {table for rule in RULES for table in rule.tables}
 
