@@ -1,7 +1,10 @@
 """Applications to a grant round: drafts prefilled from the organisation, saving by any of
 its staff (optimistic locking, so two people editing at once do not overwrite each other),
-the budget's arithmetic, the checks before submitting, and submitting (NGO admins only, and
-only while the round is open, by the server's clock).
+the draft's attachments, and the queries for an organisation's applications.
+
+The budget's arithmetic lives in ``grant_budget``, the checks before submitting and
+submitting in ``grant_submission``, the refusals in ``grant_application_errors``; their names
+are re-exported here, as every caller knows them as ``grant_applications.<name>``.
 """
 
 from __future__ import annotations
@@ -10,123 +13,94 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, db
-from portal.auth.permissions import can_edit_application, can_submit_application
+from portal.auth.permissions import can_edit_application
 from portal.db import utcnow
 from portal.models import (
+    ApplicationAttachment,
     ApplicationState,
-    BudgetCategory,
-    BudgetLine,
     Document,
     GrantApplication,
     GrantRound,
     Institution,
     Organisation,
-    OrganisationState,
     ProjectKind,
     Role,
     User,
 )
-from portal.money import MAX_ORE, kroner, line_total, units_text
-from portal.services import grant_round_admin, grant_rounds, grant_workflow
-
-CONFLICT = _l(
-    "En anden har gemt ansøgningen, mens du arbejdede på den. Dine ændringer er ikke gemt; de står stadig i formularen. Se den nye udgave, og ret igen."
+from portal.services import grant_budget, grant_rounds
+from portal.services.grant_application_errors import (
+    CONFLICT,
+    ApplicationConflict,
+    ApplicationError,
+    flush,
 )
-MAX_BUDGET_LINES = 60
+from portal.services.grant_budget import (
+    MAX_BUDGET_LINES,
+    LineValues,
+    Totals,
+    application_totals,
+    totals,
+    values_of,
+)
+from portal.services.grant_submission import Problem, copy_of, problems, submit
+
+__all__ = [
+    "CONFLICT",
+    "MAX_BUDGET_LINES",
+    "MAX_VOLUNTEERS",
+    "PROJECT_KINDS",
+    "ApplicationConflict",
+    "ApplicationError",
+    "Content",
+    "LineValues",
+    "Problem",
+    "Totals",
+    "add_attachment",
+    "application_totals",
+    "copy_of",
+    "find_draft",
+    "of_organisation",
+    "problems",
+    "remove_attachment",
+    "save",
+    "start",
+    "submit",
+    "totals",
+    "values_of",
+]
+
+MAX_VOLUNTEERS = 100_000
 
 
-class ApplicationError(Exception):
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class ApplicationConflict(ApplicationError):
-    """Someone else saved the application since this user loaded it."""
-
-
-@dataclass(frozen=True)
-class LineValues:
-    """One budget line as plain values (øre and Decimal units)."""
-
-    category: str
-    text: str
-    units: Decimal
-    unit_price_ore: int
-    own_financing_ore: int = 0
-    other_financing_ore: int = 0
-
-    @property
-    def total_ore(self) -> int:
-        return line_total(self.units, self.unit_price_ore)
-
-    @property
-    def units_text(self) -> str:
-        return units_text(self.units)
-
-    @property
-    def requested_ore(self) -> int:
-        """What the line asks from the pool (negative when co-financing exceeds the cost)."""
-        return self.total_ore - self.own_financing_ore - self.other_financing_ore
-
-
-@dataclass(frozen=True)
-class Totals:
-    total_cost_ore: int
-    own_financing_ore: int
-    other_financing_ore: int
-    requested_ore: int
-    by_category: dict[str, int]
-
-
-def values_of(line: BudgetLine) -> LineValues:
-    return LineValues(
-        line.category.value,
-        line.text,
-        Decimal(line.units),
-        line.unit_price_ore,
-        line.own_financing_ore,
-        line.other_financing_ore,
-    )
-
-
-def totals(lines: Sequence[LineValues]) -> Totals:
-    """The budget's totals, øre exact (each line rounded once, then integers summed)."""
-    by_category: dict[str, int] = {}
-    for line in lines:
-        by_category[line.category] = by_category.get(line.category, 0) + line.total_ore
-    return Totals(
-        total_cost_ore=sum(line.total_ore for line in lines),
-        own_financing_ore=sum(line.own_financing_ore for line in lines),
-        other_financing_ore=sum(line.other_financing_ore for line in lines),
-        requested_ore=sum(line.requested_ore for line in lines),
-        by_category=by_category,
-    )
-
-
-def application_totals(application: GrantApplication) -> Totals:
-    return totals([values_of(line) for line in application.budget_lines])
-
-
-# --- drafts and saving -----------------------------------------------------------------------
+# --- queries ---------------------------------------------------------------------------------
 
 
 def find_draft(grant_round: GrantRound, organisation: Organisation) -> GrantApplication | None:
+    """The organisation's application to the round, if it has one (whatever its state)."""
     return db.session.scalar(
         select(GrantApplication).where(
             GrantApplication.round_id == grant_round.id,
             GrantApplication.organisation_id == organisation.id,
         )
     )
+
+
+def of_organisation(organisation: Organisation) -> Sequence[GrantApplication]:
+    """The organisation's applications, the latest round's deadline first."""
+    return db.session.scalars(
+        select(GrantApplication)
+        .join(GrantRound, GrantRound.id == GrantApplication.round_id)
+        .where(GrantApplication.organisation_id == organisation.id)
+        .order_by(GrantRound.deadline_at.desc())
+    ).all()
+
+
+# --- drafts and saving -----------------------------------------------------------------------
 
 
 def start(
@@ -237,10 +211,10 @@ def save(
         application.period_end = content.period_end
         application.volunteers_expected = max(0, content.volunteers_expected)
         application.project_kind = ProjectKind(content.project_kind)
-        _replace_lines(application, lines)
+        grant_budget.replace_lines(application, lines)
         application.updated_by_id = actor.id
         application.updated_at = now
-    _flush()
+    flush()
     audit.record(
         "grant_application.save",
         object_type="grant_application",
@@ -248,11 +222,6 @@ def save(
         details={"version": application.version, "lines": len(lines)},
         actor_id=str(actor.id),
     )
-
-
-MAX_UNITS = Decimal("9999999999.99")  # what Numeric(12, 2) holds
-MAX_VOLUNTEERS = 100_000
-CENT = Decimal("0.01")
 
 
 def _check(content: Content, lines: Sequence[LineValues]) -> None:
@@ -266,229 +235,43 @@ def _check(content: Content, lines: Sequence[LineValues]) -> None:
         raise ApplicationError(_l("Tallet er for stort."), "volunteers_expected")
     if content.project_kind not in PROJECT_KINDS:
         raise ApplicationError(_l("Vælg en af projekttyperne."), "project_kind")
-    if len(lines) > MAX_BUDGET_LINES:
-        raise ApplicationError(
-            _l("Budgettet kan højst have %(max)d linjer.", max=MAX_BUDGET_LINES), "budget"
-        )
-    categories = {c.value for c in BudgetCategory}
-    for n, line in enumerate(lines, start=1):
-        if line.category not in categories:
-            raise ApplicationError(_l("Vælg en kategori til budgetlinje %(n)d.", n=n), "budget")
-        if len(line.text.strip()) > 300:
-            raise ApplicationError(
-                _l("Teksten i budgetlinje %(n)d kan højst være 300 tegn.", n=n), "budget"
-            )
-        units = Decimal(line.units)
-        if not units.is_finite() or units < 0 or units > MAX_UNITS or units != units.quantize(CENT):
-            raise ApplicationError(
-                _l("Antallet i budgetlinje %(n)d skal være et tal med højst to decimaler.", n=n),
-                "budget",
-            )
-        amounts = (line.unit_price_ore, line.own_financing_ore, line.other_financing_ore)
-        if any(not 0 <= amount <= MAX_ORE for amount in amounts):
-            raise ApplicationError(
-                _l("Beløbene i budgetlinje %(n)d skal være mellem 0 og 1 mia. kr.", n=n),
-                "budget",
-            )
+    refused = grant_budget.refusal(lines)
+    if refused is not None:
+        raise ApplicationError(refused, "budget")
 
 
-def _replace_lines(application: GrantApplication, lines: Sequence[LineValues]) -> None:
-    """The budget becomes ``lines``: the existing rows are updated in place by position and
-    the extra ones added or removed, so no two rows ever share a position in one flush
-    (inserting new rows before the old ones are deleted would break the unique position)."""
-    existing = list(application.budget_lines)
-    for n, values in enumerate(lines, start=1):
-        row = existing[n - 1] if n <= len(existing) else BudgetLine(position=n)
-        row.category = BudgetCategory(values.category)
-        row.text = values.text.strip()
-        row.units = Decimal(values.units).quantize(CENT)
-        row.unit_price_ore = values.unit_price_ore
-        row.own_financing_ore = values.own_financing_ore
-        row.other_financing_ore = values.other_financing_ore
-        if n > len(existing):
-            application.budget_lines.append(row)
-    for row in existing[len(lines) :]:
-        application.budget_lines.remove(row)
+# --- attachments -----------------------------------------------------------------------------
+# The caller has checked that the actor may edit the application (``can_edit_application``).
 
 
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise ApplicationConflict(CONFLICT) from None
-
-
-# --- checking and submitting -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str  # the form field it is about ("" for the whole application)
-    message: Any
-
-
-def problems(application: GrantApplication, now: datetime | None = None) -> list[Problem]:
-    """Everything that stops the application from being submitted now (empty: it may be)."""
-    found: list[Problem] = []
-    grant_round = application.round
-    if not grant_rounds.accepting(grant_round, now):
-        found.append(Problem("", _l("Runden tager ikke imod ansøgninger nu.")))
-    required = (
-        ("title", application.title, _l("Skriv projektets titel.")),
-        ("summary", application.summary, _l("Skriv et kort resumé af projektet.")),
-        ("description", application.description, _l("Beskriv projektet.")),
-        ("target_group", application.target_group, _l("Beskriv målgruppen.")),
-    )
-    found += [Problem(name, message) for name, value, message in required if not value.strip()]
-    if application.period_start is None or application.period_end is None:
-        found.append(Problem("period_start", _l("Angiv projektperiodens start og slut.")))
-    if application.volunteers_expected <= 0:
-        found.append(
-            Problem("volunteers_expected", _l("Skriv, hvor mange frivillige I regner med."))
-        )
-    lines = [values_of(line) for line in application.budget_lines]
-    if not lines:
-        found.append(Problem("budget", _l("Læg mindst én linje ind i budgettet.")))
-    for n, line in enumerate(lines, start=1):
-        if not line.text.strip():
-            found.append(Problem("budget", _l("Budgetlinje %(n)d mangler en tekst.", n=n)))
-        if line.requested_ore < 0:
-            found.append(
-                Problem(
-                    "budget",
-                    _l(
-                        "Budgetlinje %(n)d: medfinansieringen er større end linjens udgift.",
-                        n=n,
-                    ),
-                )
-            )
-    total = totals(lines)
-    if lines and total.requested_ore <= 0:
-        found.append(Problem("budget", _l("Budgettet søger ikke om noget beløb fra puljen.")))
-    if total.requested_ore > grant_round.max_per_application_ore:
-        found.append(
-            Problem(
-                "budget",
-                _l(
-                    "I søger %(requested)s, men der kan højst søges %(max)s pr. ansøgning i denne runde.",
-                    requested=kroner(total.requested_ore),
-                    max=kroner(grant_round.max_per_application_ore),
-                ),
-            )
-        )
-    kinds = {attachment.kind for attachment in application.attachments}
-    for kind in grant_round.required_attachments or ():
-        if kind not in kinds:
-            found.append(
-                Problem(
-                    "attachments",
-                    _l(
-                        "Vedhæft det krævede bilag: %(kind)s.",
-                        kind=grant_round_admin.ATTACHMENT_KINDS.get(kind, kind),
-                    ),
-                )
-            )
-    return found
-
-
-def submit(
-    application: GrantApplication,
-    actor: User,
-    *,
-    expected_version: int | None = None,
-    now: datetime | None = None,
-) -> list[Problem]:
-    """Submit the application: only an NGO admin of the organisation, only while the round is
-    open by the server's clock, only with no problems (returned, and nothing changes, if
-    there are). Freezes the totals and a copy of the content."""
-    now = now or utcnow()
-    if not can_submit_application(actor, application):
-        raise ApplicationError(_l("Kun organisationens administratorer kan sende ansøgningen."))
-    if expected_version is not None and expected_version != application.version:
-        raise ApplicationConflict(CONFLICT)
-    if application.state != ApplicationState.DRAFT:
-        raise ApplicationError(_l("Ansøgningen er allerede sendt."))
-    if application.organisation.state != OrganisationState.APPROVED:
-        raise ApplicationError(_l("Organisationen er ikke godkendt og kan ikke søge tilskud."))
-    found = problems(application, now)
-    if found:
-        return found
-    total = application_totals(application)
-    application.state = ApplicationState.SUBMITTED
-    application.submitted_at = now
-    application.submitted_by_id = actor.id
-    application.requested_ore = total.requested_ore
-    application.total_cost_ore = total.total_cost_ore
-    application.submitted_copy = copy_of(application)
-    grant_workflow.record_event(
-        application, "submit", actor, to_state=ApplicationState.SUBMITTED.value
-    )
-    _flush()
+def add_attachment(
+    application: GrantApplication, document: Document, kind: str, actor: User
+) -> ApplicationAttachment:
+    """Attach a stored document to the draft as an attachment of ``kind``."""
+    attachment = ApplicationAttachment(document_id=document.id, kind=kind)
+    application.attachments.append(attachment)
+    db.session.flush()
     audit.record(
-        "grant_application.submit",
+        "grant_application.attachment_added",
         object_type="grant_application",
         object_id=application.id,
-        details={
-            "round": str(application.round_id),
-            "requested_ore": total.requested_ore,
-            "at": now.isoformat(),
-        },
+        details={"document_id": str(document.id), "kind": kind},
         actor_id=str(actor.id),
     )
-    return []
+    return attachment
 
 
-def copy_of(application: GrantApplication) -> dict[str, Any]:
-    """What was submitted, as plain JSON values (for the receipt and the record), with the
-    budget's totals and the attachments' file names as they were."""
-    total = application_totals(application)
-    names = {
-        document_id: name
-        for document_id, name in db.session.execute(
-            select(Document.id, Document.original_name).where(
-                Document.id.in_([a.document_id for a in application.attachments])
-            )
-        )
-    }
-    return {
-        "organisation": application.organisation.name,
-        "cvr": application.organisation.cvr,
-        "round": application.round.name_da,
-        "title": application.title,
-        "summary": application.summary,
-        "description": application.description,
-        "target_group": application.target_group,
-        "institution_ids": list(application.institution_ids or ()),
-        "period_start": application.period_start.isoformat() if application.period_start else None,
-        "period_end": application.period_end.isoformat() if application.period_end else None,
-        "volunteers_expected": application.volunteers_expected,
-        "project_kind": application.project_kind.value,
-        "budget": [
-            {
-                "category": line.category.value,
-                "text": line.text,
-                "units": str(line.units),
-                "unit_price_ore": line.unit_price_ore,
-                "own_financing_ore": line.own_financing_ore,
-                "other_financing_ore": line.other_financing_ore,
-                "total_ore": values_of(line).total_ore,
-            }
-            for line in application.budget_lines
-        ],
-        "totals": {
-            "total_cost_ore": total.total_cost_ore,
-            "own_financing_ore": total.own_financing_ore,
-            "other_financing_ore": total.other_financing_ore,
-            "requested_ore": total.requested_ore,
-        },
-        "attachments": [
-            {
-                "kind": a.kind,
-                "document_id": str(a.document_id),
-                "filename": names.get(a.document_id, ""),
-            }
-            for a in application.attachments
-        ],
-        "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
-    }
+def remove_attachment(
+    application: GrantApplication, attachment: ApplicationAttachment, actor: User
+) -> None:
+    """Take an attachment off the draft. The document itself stays among the organisation's
+    documents."""
+    application.attachments.remove(attachment)
+    db.session.flush()
+    audit.record(
+        "grant_application.attachment_removed",
+        object_type="grant_application",
+        object_id=application.id,
+        details={"document_id": str(attachment.document_id), "kind": attachment.kind},
+        actor_id=str(actor.id),
+    )

@@ -30,7 +30,8 @@ from portal.forms import PortalForm, required, strip
 from portal.labels import lazy_label
 from portal.models import BudgetCategory, GrantApplication, GrantRound, Institution, ProjectKind
 from portal.money import MoneyError, kroner_input, parse_decimal, parse_kroner
-from portal.services.grant_applications import MAX_BUDGET_LINES, Content, LineValues
+from portal.services.grant_applications import Content
+from portal.services.grant_budget import MAX_BUDGET_LINES, LineValues, values_of
 from portal.services.grant_receipts import (
     BUDGET_CATEGORIES,
     OTHER_KIND,
@@ -253,8 +254,6 @@ class ApplicationForm(PortalForm):
 
 
 def form_data(application: GrantApplication) -> dict[str, Any]:
-    from portal.services.grant_applications import values_of
-
     return {
         "version": application.version,
         "title": application.title,

@@ -11,7 +11,7 @@ from typing import Any
 
 from portal.models import GrantApplication
 from portal.money import units_text
-from portal.services.grant_applications import application_totals, values_of
+from portal.services.grant_budget import application_totals, values_of
 
 
 @dataclass(frozen=True)
