@@ -1,7 +1,7 @@
 """The life of a grant application after it is sent, as data: which action moves it from
 which state to which, which side takes it, and whom it tells. ``apply`` is the one function
-that changes the state (version check, history, audit, e-mail), as in the activity and
-onboarding workflows.
+that changes the state; the steps it shares with the activity and onboarding workflows
+(version check, history, audit) are in ``transitions``.
 
 The office side is the grant officers; the organisation side is the organisation's admins
 (who answer a grant) and, for messages, all its staff.
@@ -10,15 +10,12 @@ The office side is the grant officers; the organisation side is the organisation
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, db, mail
+from portal import mail
 from portal.auth.permissions import (
     can_answer_grant,
     can_assess_application,
@@ -35,7 +32,8 @@ from portal.models import (
     RoundState,
     User,
 )
-from portal.services.workflow import ConflictError, WorkflowError
+from portal.services import transitions
+from portal.services.transitions import Move
 
 S = ApplicationState
 
@@ -50,13 +48,8 @@ class Side(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    from_states: frozenset[ApplicationState]
-    to_state: ApplicationState
+class Transition(transitions.Transition):
     side: Side
-    label: Any
-    needs_text: bool = False
     tells: frozenset[Side] = frozenset()
     # Taken through its own form and service (the decision with its amount, closing with
     # the repayment), not a plain button.
@@ -71,7 +64,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.SUBMITTED}),
         S.IN_REVIEW,
         Side.OFFICE,
-        _l("De formelle krav er opfyldt"),
+        label=_l("De formelle krav er opfyldt"),
         tells=frozenset({Side.ORGANISATION}),
     ),
     Transition(
@@ -79,7 +72,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.SUBMITTED}),
         S.INELIGIBLE,
         Side.OFFICE,
-        _l("Afvis: de formelle krav er ikke opfyldt"),
+        label=_l("Afvis: de formelle krav er ikke opfyldt"),
         needs_text=True,
         tells=frozenset({Side.ORGANISATION}),
     ),
@@ -88,7 +81,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.IN_REVIEW}),
         S.DECIDED,
         Side.OFFICE,
-        _l("Træf afgørelse"),
+        label=_l("Træf afgørelse"),
         # The decision letter tells the organisation, with the letter attached
         # (grant_letters.issue_letter).
         form=True,
@@ -98,7 +91,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.DECIDED}),
         S.ACCEPTED,
         Side.ORGANISATION,
-        _l("Tag imod tilskuddet og betingelserne"),
+        label=_l("Tag imod tilskuddet og betingelserne"),
         tells=frozenset({Side.OFFICE}),
         granting_only=True,
     ),
@@ -107,7 +100,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.DECIDED}),
         S.DECLINED,
         Side.ORGANISATION,
-        _l("Sig nej tak til tilskuddet"),
+        label=_l("Sig nej tak til tilskuddet"),
         needs_text=True,
         tells=frozenset({Side.OFFICE}),
         granting_only=True,
@@ -117,13 +110,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.ACCEPTED}),
         S.CLOSED,
         Side.OFFICE,
-        _l("Luk tilskudssagen"),
+        label=_l("Luk tilskudssagen"),
         tells=frozenset({Side.ORGANISATION}),
         form=True,
     ),
 )
-BY_ACTION = {t.action: t for t in TRANSITIONS}
-
 # The round must be in assessment for screening and decisions (after the deadline, before
 # the round is marked decided).
 ASSESSMENT_ACTIONS = frozenset({"screen_pass", "screen_reject", "decide"})
@@ -135,120 +126,62 @@ def side_decision(user: User, application: GrantApplication, side: Side) -> bool
     return bool(can_answer_grant(user, application))
 
 
-def _blocked(application: GrantApplication, transition: Transition) -> Any | None:
-    """Why the transition cannot be taken now, whoever asks (None: it can)."""
-    from portal.labels import label
+class GrantWorkflow(transitions.Workflow[GrantApplication]):
+    transitions = TRANSITIONS
+    event_model = GrantApplicationEvent
+    event_key = "application_id"
+    object_type = "grant_application"
+    audit_prefix = "grant_application."
+    audit_actor = True
+    conflict = CONFLICT
+    not_allowed = _l("Du kan ikke foretage denne handling på ansøgningen.")
+    missing_text = _l("Skriv en begrundelse.")
 
-    if application.state not in transition.from_states:
+    def wrong_state(self, case: GrantApplication) -> Any:
+        from portal.labels import label
+
         return _l(
             "Det kan ikke lade sig gøre, når ansøgningen har status \u201d%(state)s\u201d.",
-            state=label(application.state),
+            state=label(case.state),
         )
-    if transition.granting_only and application.decision not in GRANTING:
-        return _l("Ansøgningen har ikke fået tilskud.")
-    if (
-        transition.action in ASSESSMENT_ACTIONS
-        and application.round.state != RoundState.IN_ASSESSMENT
-    ):
-        return _l("Runden er ikke under bedømmelse.")
-    return None
+
+    def blocked(self, case: GrantApplication, transition: Transition, **options: Any) -> Any:
+        reason = super().blocked(case, transition)
+        if reason is not None:
+            return reason
+        if transition.granting_only and case.decision not in GRANTING:
+            return _l("Ansøgningen har ikke fået tilskud.")
+        if transition.action in ASSESSMENT_ACTIONS and case.round.state != RoundState.IN_ASSESSMENT:
+            return _l("Runden er ikke under bedømmelse.")
+        return None
+
+    def may(self, actor: User, case: GrantApplication, transition: Transition) -> bool:
+        return side_decision(actor, case, transition.side)
+
+    def change(self, move: Move[GrantApplication]) -> None:
+        application, action, actor = move.case, move.action, move.actor
+        if action in ("screen_pass", "screen_reject"):
+            application.screened_at = utcnow()
+            application.screened_by_id = actor.id
+            application.screening_reason = move.text
+        elif action in ("accept", "decline"):
+            application.accepted_at = utcnow() if action == "accept" else None
+            application.accepted_by_id = actor.id
+
+    def tell(self, move: Move[GrantApplication]) -> None:
+        notify(move.case, move.transition.tells, move.action, move.actor, move.text)
 
 
-def available(user: User, application: GrantApplication) -> list[Transition]:
-    """The actions this user may take on the application now."""
-    return [
-        t
-        for t in TRANSITIONS
-        if _blocked(application, t) is None and side_decision(user, application, t.side)
-    ]
-
-
-def record_event(
-    application: GrantApplication,
-    action: str,
-    actor: User | None,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    text: str = "",
-) -> GrantApplicationEvent:
-    event = GrantApplicationEvent(
-        application_id=application.id,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor_id=actor.id if actor else None,
-        text=text,
-    )
-    db.session.add(event)
-    return event
-
-
-def apply(
-    application: GrantApplication,
-    action: str,
-    actor: User,
-    *,
-    text: str = "",
-    expected_version: int | None = None,
-    before: Callable[[GrantApplication], None] | None = None,
-    details: dict[str, Any] | None = None,
-) -> Transition:
-    """Take ``action``: check it is allowed now and for this user, change the state, write
-    the history and the audit entry, and queue the e-mails. ``before`` makes the changes
-    that belong to the action (the decision's amount, the repayment) after the checks."""
-    transition = BY_ACTION.get(action)
-    if transition is None:
-        raise WorkflowError(_l("Handlingen findes ikke."))
-    if expected_version is not None and expected_version != application.version:
-        raise ConflictError(CONFLICT)
-    reason = _blocked(application, transition)
-    if reason is not None:
-        raise WorkflowError(reason)
-    if not side_decision(actor, application, transition.side):
-        raise WorkflowError(_l("Du kan ikke foretage denne handling på ansøgningen."))
-    text = text.strip()
-    if transition.needs_text and not text:
-        raise WorkflowError(_l("Skriv en begrundelse."))
-    now = utcnow()
-    if action in ("screen_pass", "screen_reject"):
-        application.screened_at = now
-        application.screened_by_id = actor.id
-        application.screening_reason = text
-    elif action in ("accept", "decline"):
-        application.accepted_at = now if action == "accept" else None
-        application.accepted_by_id = actor.id
-    if before is not None:
-        before(application)
-    from_state = application.state
-    application.state = transition.to_state
-    record_event(
-        application,
-        action,
-        actor,
-        from_state=from_state.value,
-        to_state=transition.to_state.value,
-        text=text,
-    )
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError(CONFLICT) from None
-    audit.record(
-        f"grant_application.{action}",
-        object_type="grant_application",
-        object_id=application.id,
-        details={
-            "from": from_state.value,
-            "to": transition.to_state.value,
-            "version": application.version,
-            **(details or {}),
-        },
-        actor_id=str(actor.id),
-    )
-    notify(application, transition.tells, action, actor, text)
-    return transition
+WORKFLOW = GrantWorkflow()
+BY_ACTION = WORKFLOW.by_action
+# The workflow's steps, as the rest of the portal calls them. ``apply(application, action,
+# actor, text=, expected_version=, before=, details=)`` changes the state; ``before`` makes
+# the changes that belong to the action (the decision's amount, the repayment) after the
+# checks; ``details`` go into the audit entry.
+available = WORKFLOW.available
+apply = WORKFLOW.apply
+record_event = WORKFLOW.record_event
+history = WORKFLOW.history
 
 
 def post_message(application: GrantApplication, actor: User, text: str) -> GrantApplicationEvent:
@@ -257,36 +190,19 @@ def post_message(application: GrantApplication, actor: User, text: str) -> Grant
     staff = application.organisation_id in (
         actor.scopes(Role.NGO_ADMIN) | actor.scopes(Role.NGO_MEMBER)
     )
-    if not (office or staff) or not can_view_application(actor, application):
-        raise WorkflowError(_l("Du kan ikke skrive om denne ansøgning."))
-    text = text.strip()
-    if not text:
-        raise WorkflowError(_l("Skriv en besked."))
-    event = record_event(application, "message", actor, text=text)
-    db.session.flush()
-    audit.record(
-        "grant_application.message",
-        object_type="grant_application",
-        object_id=application.id,
-        actor_id=str(actor.id),
-    )
-    notify(
+    allowed = (office or staff) and can_view_application(actor, application)
+    return WORKFLOW.post_message(
         application,
-        frozenset({Side.ORGANISATION if office else Side.OFFICE}),
-        "message",
         actor,
         text,
-    )
-    return event
-
-
-def history(application: GrantApplication) -> list[GrantApplicationEvent]:
-    return list(
-        db.session.scalars(
-            select(GrantApplicationEvent)
-            .where(GrantApplicationEvent.application_id == application.id)
-            .order_by(GrantApplicationEvent.created_at, GrantApplicationEvent.id)
-        )
+        refusal=None if allowed else _l("Du kan ikke skrive om denne ansøgning."),
+        tell=lambda message: notify(
+            application,
+            frozenset({Side.ORGANISATION if office else Side.OFFICE}),
+            "message",
+            actor,
+            message,
+        ),
     )
 
 
@@ -296,25 +212,10 @@ def history(application: GrantApplication) -> list[GrantApplicationEvent]:
 def recipients(application: GrantApplication, side: Side) -> list[User]:
     """The organisation's admins and the person who submitted; or the grant officers."""
     if side == Side.ORGANISATION:
-        condition = (RoleAssignment.role == Role.NGO_ADMIN) & (
-            RoleAssignment.organisation_id == application.organisation_id
+        return transitions.active_users(
+            transitions.admins_and_author(application.organisation_id, application.submitted_by_id)
         )
-        if application.submitted_by_id is not None:
-            condition = condition | (
-                (RoleAssignment.user_id == application.submitted_by_id)
-                & (RoleAssignment.organisation_id == application.organisation_id)
-            )
-    else:
-        condition = RoleAssignment.role == Role.GRANT_OFFICER
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(User.active, condition)
-            .distinct()
-            .order_by(User.email)
-        )
-    )
+    return transitions.active_users(RoleAssignment.role == Role.GRANT_OFFICER)
 
 
 def notify(
@@ -326,25 +227,19 @@ def notify(
     attachments: tuple[mail.Attachment, ...] = (),
 ) -> None:
     """E-mail the people of ``sides``, each in their own language (not the one who acted)."""
-    told = set()
-    for side in sorted(sides):
-        for person in recipients(application, side):
-            if (actor is not None and person.id == actor.id) or person.id in told:
-                continue
-            told.add(person.id)
-            mail.send_template(
-                person.email,
-                "grant_case",
-                language=person.language,
-                attachments=attachments,
-                name=person.name,
-                action=action,
-                title=application.title,
-                organisation=application.organisation.name,
-                round=application.round.name_for(person.language),
-                for_office=side == Side.OFFICE,
-                text=text,
-                link=mail.external_url(
-                    "grant_applications.application", application_id=application.id
-                ),
-            )
+    people = transitions.people_to_tell(sides, lambda side: recipients(application, side), actor)
+    for side, person in people:
+        mail.send_template(
+            person.email,
+            "grant_case",
+            language=person.language,
+            attachments=attachments,
+            name=person.name,
+            action=action,
+            title=application.title,
+            organisation=application.organisation.name,
+            round=application.round.name_for(person.language),
+            for_office=side == Side.OFFICE,
+            text=text,
+            link=mail.external_url("grant_applications.application", application_id=application.id),
+        )

@@ -4,8 +4,9 @@ the erasure, made by ``subject_export`` and ``subject_erasure``). Deadlines, lis
 history are read in ``subject_request_queries``.
 
 ``apply`` is the one function that changes a request's state (version check, history row,
-audit entry, e-mail to the person), as in the grant and onboarding workflows. Only the data
-protection officer acts; the person makes the request and follows it on their own page.
+audit entry, e-mail to the person); the steps it shares with the grant and onboarding
+workflows are in ``transitions``. Only the data protection officer acts; the person makes
+the request and follows it on their own page.
 
 Deadlines (art. 12, stk. 3): one calendar month from receipt; the DPO may extend it by up to
 two further months, with notice to the person given within the first month.
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, db, mail
+from portal import db, mail
 from portal.auth.permissions import can_handle_privacy
 from portal.db import utcnow
 from portal.models import (
@@ -39,7 +40,7 @@ from portal.models import (
     SubjectRequestState,
     User,
 )
-from portal.services import anonymise
+from portal.services import anonymise, transitions
 from portal.services.recurrence import COPENHAGEN
 from portal.services.subject_request_queries import (
     due_date,
@@ -49,7 +50,7 @@ from portal.services.subject_request_queries import (
     subject_user,
     today,
 )
-from portal.services.workflow import ConflictError, WorkflowError
+from portal.services.transitions import ConflictError, Move, WorkflowError
 
 S = SubjectRequestState
 K = SubjectRequestKind
@@ -66,13 +67,9 @@ class ExportFailed(WorkflowError):
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    from_states: frozenset[SubjectRequestState]
-    to_state: SubjectRequestState
-    label: Any
-    # What the text is and what is said when it is missing (every action but start has one).
-    missing_text: Any = None
+class Transition(transitions.Transition):
+    # Every action but start has a text: ``missing_text`` says what it is and is said when it
+    # is missing.
     tells_person: bool = False
 
 
@@ -82,20 +79,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         "check_identity",
         frozenset({S.RECEIVED, S.EXTENDED}),
         S.IDENTITY_CHECKED,
-        _l("Identiteten er kontrolleret"),
+        label=_l("Identiteten er kontrolleret"),
         missing_text=_l("Skriv, hvordan identiteten er kontrolleret."),
     ),
     Transition(
         "start",
         frozenset({S.IDENTITY_CHECKED}),
         S.IN_PROGRESS,
-        _l("Begynd behandlingen"),
+        label=_l("Begynd behandlingen"),
     ),
     Transition(
         "extend",
         frozenset({S.RECEIVED, S.IDENTITY_CHECKED, S.IN_PROGRESS}),
         S.EXTENDED,
-        _l("Forlæng fristen"),
+        label=_l("Forlæng fristen"),
         missing_text=_l("Skriv, hvorfor fristen forlænges. Personen får begrundelsen."),
         tells_person=True,
     ),
@@ -103,7 +100,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "answer",
         frozenset({S.IDENTITY_CHECKED, S.IN_PROGRESS, S.EXTENDED}),
         S.ANSWERED,
-        _l("Besvar anmodningen"),
+        label=_l("Besvar anmodningen"),
         missing_text=_l("Skriv svaret til personen."),
         tells_person=True,
     ),
@@ -111,42 +108,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         "refuse",
         frozenset(OPEN_SUBJECT_REQUEST_STATES),
         S.REFUSED,
-        _l("Afvis anmodningen"),
+        label=_l("Afvis anmodningen"),
         missing_text=_l("Skriv begrundelsen for afvisningen. Personen får den."),
         tells_person=True,
     ),
 )
-BY_ACTION = {t.action: t for t in TRANSITIONS}
 
 # --- what may be done now ----------------------------------------------------------------------
 
 
 def blocked(request: DataSubjectRequest, transition: Transition, on: date | None = None) -> Any:
     """Why ``transition`` cannot be taken now, whoever asks (None: it can)."""
-    from portal.labels import label
-
-    if request.state not in transition.from_states:
-        return _l(
-            "Det kan ikke lade sig gøre, når anmodningen har status \u201d%(state)s\u201d.",
-            state=label(request.state),
-        )
-    action = transition.action
-    if action == "check_identity" and request.identity_checked_at is not None:
-        return _l("Identiteten er allerede kontrolleret.")
-    if action == "extend" and (on or today()) > request.original_due_on:
-        return _l(
-            "Fristen kan kun forlænges inden for den første måned, dvs. til og med %(date)s. Personen skal have besked inden da.",
-            date=request.original_due_on.strftime("%d.%m.%Y"),
-        )
-    if action == "answer":
-        if request.identity_checked_at is None:
-            return _l("Kontrollér personens identitet, før du svarer.")
-        if request.subject_user_id is not None:
-            if request.kind == K.ACCESS and request.export_document_id is None:
-                return _l("Lav udtrækket af personens oplysninger, før du svarer.")
-            if request.kind == K.ERASURE and not erasure_applied(request):
-                return _l("Slet det, der må slettes, før du svarer.")
-    return None
+    return WORKFLOW.blocked(request, transition, on=on)
 
 
 def options(request: DataSubjectRequest, on: date | None = None) -> dict[str, Any]:
@@ -191,50 +164,120 @@ def _data_step_blocked(request: DataSubjectRequest) -> Any:
 # --- changes ---------------------------------------------------------------------------------
 
 
-def _record_event(
-    request: DataSubjectRequest,
-    action: str,
-    actor: User | None,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    text: str = "",
-) -> DataSubjectRequestEvent:
-    event = DataSubjectRequestEvent(
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor_id=actor.id if actor else None,
-        text=text,
-        created_at=utcnow(),
-    )
-    request.events.append(event)
-    return event
+class SubjectRequestWorkflow(transitions.Workflow[DataSubjectRequest]):
+    """Only the DPO acts, and the person is the one told."""
+
+    transitions = TRANSITIONS
+    event_model = DataSubjectRequestEvent
+    event_key = "request_id"
+    object_type = OBJECT_TYPE
+    audit_prefix = "privacy.request_"
+    audit_actor = True
+    conflict = CONFLICT
+
+    def wrong_state(self, case: DataSubjectRequest) -> Any:
+        from portal.labels import label
+
+        return _l(
+            "Det kan ikke lade sig gøre, når anmodningen har status \u201d%(state)s\u201d.",
+            state=label(case.state),
+        )
+
+    def blocked(
+        self,
+        case: DataSubjectRequest,
+        transition: Transition,
+        *,
+        on: date | None = None,
+        **options: Any,
+    ) -> Any:
+        reason = super().blocked(case, transition)
+        if reason is not None:
+            return reason
+        action = transition.action
+        if action == "check_identity" and case.identity_checked_at is not None:
+            return _l("Identiteten er allerede kontrolleret.")
+        if action == "extend" and (on or today()) > case.original_due_on:
+            return _l(
+                "Fristen kan kun forlænges inden for den første måned, dvs. til og med %(date)s. Personen skal have besked inden da.",
+                date=case.original_due_on.strftime("%d.%m.%Y"),
+            )
+        if action == "answer":
+            if case.identity_checked_at is None:
+                return _l("Kontrollér personens identitet, før du svarer.")
+            if case.subject_user_id is not None:
+                if case.kind == K.ACCESS and case.export_document_id is None:
+                    return _l("Lav udtrækket af personens oplysninger, før du svarer.")
+                if case.kind == K.ERASURE and not erasure_applied(case):
+                    return _l("Slet det, der må slettes, før du svarer.")
+        return None
+
+    def gate(self, actor: User, case: DataSubjectRequest) -> None:
+        if not can_handle_privacy(actor):
+            raise WorkflowError(_l("Kun databeskyttelsesrådgiveren behandler anmodningerne."))
+
+    def change(self, move: Move[DataSubjectRequest]) -> None:
+        request, action, actor, text = move.case, move.action, move.actor, move.text
+        now = utcnow()
+        if action == "check_identity":
+            link_email = move.options.get("link_email", "")
+            if link_email.strip():
+                if request.subject_user_id is not None:
+                    raise WorkflowError(_l("Anmodningen er allerede knyttet til en konto."))
+                move.details["user_id"] = str(_link(request, link_email, actor).id)
+            request.identity_checked_at = now
+            request.identity_checked_by_id = actor.id
+            request.identity_note = text
+            if move.from_state == S.EXTENDED:
+                move.to_state = S.EXTENDED  # the extended deadline still holds
+        elif action == "extend":
+            due_on = move.options.get("due_on")
+            _check_extension(request, due_on)
+            assert due_on is not None
+            move.details["due_on"] = due_on.isoformat()
+            request.due_on = due_on
+            request.extension_reason = text
+            request.extension_notified_at = now
+        elif action == "answer":
+            request.answered_at = now
+            request.answer_text = text
+        elif action == "refuse":
+            # answered_at is when the request was closed, answered or refused.
+            request.answered_at = now
+            request.refusal_reason = text
+
+    def tell(self, move: Move[DataSubjectRequest]) -> None:
+        if move.transition.tells_person:
+            _send_to_person(move.case, move.action)
+
+    def attach(self, case: DataSubjectRequest, event: DataSubjectRequestEvent) -> None:
+        # Through the relationship: a new request has no id until it is flushed. The time is
+        # set now so that rows flushed together keep their order.
+        event.created_at = utcnow()
+        case.events.append(event)
+
+    def audit(
+        self,
+        case: DataSubjectRequest,
+        action: str,
+        actor: User,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().audit(
+            case,
+            action,
+            actor,
+            {"kind": case.kind.value, "version": case.version, **(details or {})},
+        )
 
 
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError(CONFLICT) from None
-
-
-def _audit(request: DataSubjectRequest, action: str, actor: User, **details: Any) -> None:
-    audit.record(
-        f"privacy.request_{action}",
-        object_type=OBJECT_TYPE,
-        object_id=request.id,
-        details={"kind": request.kind.value, "version": request.version, **details},
-        actor_id=str(actor.id),
-    )
+WORKFLOW = SubjectRequestWorkflow()
+BY_ACTION = WORKFLOW.by_action
 
 
 def _check_dpo(actor: User, request: DataSubjectRequest, expected_version: int | None) -> None:
-    if not can_handle_privacy(actor):
-        raise WorkflowError(_l("Kun databeskyttelsesrådgiveren behandler anmodningerne."))
-    if expected_version is not None and expected_version != request.version:
-        raise ConflictError(CONFLICT)
+    WORKFLOW.gate(actor, request)
+    WORKFLOW.check_version(request, expected_version)
 
 
 def create_request(
@@ -289,16 +332,18 @@ def create_request(
         created_by_id=actor.id,
     )
     db.session.add(request)
-    _record_event(request, "create", actor, to_state=S.RECEIVED.value)
+    WORKFLOW.record_event(request, "create", actor, to_state=S.RECEIVED.value)
     db.session.flush()
-    _audit(
+    WORKFLOW.audit(
         request,
         "create",
         actor,
-        channel=channel.value,
-        received_on=received_on.isoformat(),
-        due_on=due.isoformat(),
-        linked=user is not None,
+        {
+            "channel": channel.value,
+            "received_on": received_on.isoformat(),
+            "due_on": due.isoformat(),
+            "linked": user is not None,
+        },
     )
     _send_to_person(request, "receipt")
     _tell_dpos(request, actor)
@@ -344,15 +389,15 @@ def link_account(
     if request.subject_user_id is not None:
         raise WorkflowError(_l("Anmodningen er allerede knyttet til en konto."))
     user = _link(request, email, actor)
-    _flush()
-    _audit(request, "link_account", actor, user_id=str(user.id))
+    WORKFLOW.flush()
+    WORKFLOW.audit(request, "link_account", actor, {"user_id": str(user.id)})
     return user
 
 
 def _link(request: DataSubjectRequest, email: str, actor: User) -> User:
     user = _account_by_email(email)
     request.subject_user_id = user.id
-    _record_event(request, "link_account", actor, text=user.email)
+    WORKFLOW.record_event(request, "link_account", actor, text=user.email)
     return user
 
 
@@ -372,59 +417,14 @@ def apply(
 
     ``due_on`` is the new deadline of an extension; ``link_email`` ties the request to an
     account while the identity is checked."""
-    transition = BY_ACTION.get(action)
-    if transition is None:
-        raise WorkflowError(_l("Handlingen findes ikke."))
-    _check_dpo(actor, request, expected_version)
-    day = on or today()
-    reason = blocked(request, transition, day)
-    if reason is not None:
-        raise WorkflowError(reason)
-    text = text.strip()
-    if transition.missing_text is not None and not text:
-        raise WorkflowError(transition.missing_text)
-    now = utcnow()
-    from_state = request.state
-    to_state = transition.to_state
-    details: dict[str, Any] = {}
-    if action == "check_identity":
-        if link_email.strip():
-            if request.subject_user_id is not None:
-                raise WorkflowError(_l("Anmodningen er allerede knyttet til en konto."))
-            details["user_id"] = str(_link(request, link_email, actor).id)
-        request.identity_checked_at = now
-        request.identity_checked_by_id = actor.id
-        request.identity_note = text
-        if from_state == S.EXTENDED:
-            to_state = S.EXTENDED  # the extended deadline still holds
-    elif action == "extend":
-        _check_extension(request, due_on)
-        assert due_on is not None
-        details["due_on"] = due_on.isoformat()
-        request.due_on = due_on
-        request.extension_reason = text
-        request.extension_notified_at = now
-    elif action == "answer":
-        request.answered_at = now
-        request.answer_text = text
-    elif action == "refuse":
-        # answered_at is when the request was closed, answered or refused.
-        request.answered_at = now
-        request.refusal_reason = text
-    request.state = to_state
-    _record_event(
+    return WORKFLOW.apply(
         request,
         action,
         actor,
-        from_state=from_state.value,
-        to_state=to_state.value,
         text=text,
+        expected_version=expected_version,
+        options={"on": on or today(), "due_on": due_on, "link_email": link_email},
     )
-    _flush()
-    _audit(request, action, actor, **{"from": from_state.value, "to": to_state.value}, **details)
-    if transition.tells_person:
-        _send_to_person(request, action)
-    return transition
 
 
 def _check_extension(request: DataSubjectRequest, due_on: date | None) -> None:
@@ -468,10 +468,10 @@ def make_export(
         db.session.rollback()
         raise ConflictError(CONFLICT) from None
     request.export_document_id = document.id
-    _record_event(request, "export", actor)
+    WORKFLOW.record_event(request, "export", actor)
     flag_modified(request, "export_document_id")  # a new version even if nothing else changed
-    _flush()
-    _audit(request, "export", actor, document_id=str(document.id))
+    WORKFLOW.flush()
+    WORKFLOW.audit(request, "export", actor, {"document_id": str(document.id)})
     return document
 
 
@@ -499,15 +499,17 @@ def apply_erasure(
     user = subject_user(request)
     assert user is not None
     done = subject_erasure.apply(user, actor)
-    _record_event(request, "erase", actor, text=erasure_summary(done))
+    WORKFLOW.record_event(request, "erase", actor, text=erasure_summary(done))
     flag_modified(request, "state")  # a new version: the page's erase form is now stale
-    _flush()
-    _audit(
+    WORKFLOW.flush()
+    WORKFLOW.audit(
         request,
         "erase",
         actor,
-        erased=sum(item.count for item in done.erased),
-        kept=sum(item.count for item in done.kept),
+        {
+            "erased": sum(item.count for item in done.erased),
+            "kept": sum(item.count for item in done.kept),
+        },
     )
     return done
 
@@ -567,15 +569,7 @@ def _send_to_person(request: DataSubjectRequest, action: str) -> None:
 
 
 def dpos() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(User.active, RoleAssignment.role == Role.DPO)
-            .distinct()
-            .order_by(User.email)
-        )
-    )
+    return transitions.active_users(RoleAssignment.role == Role.DPO)
 
 
 def _tell_dpos(request: DataSubjectRequest, actor: User) -> None:

@@ -1,5 +1,6 @@
 """The onboarding workflow as data: which action moves a case from which state to which, and who
-may take it. ``apply`` is the one function that changes a case's state.
+may take it. ``apply`` is the one function that changes a case's state; the steps it shares
+with the other workflows (version check, history, audit) are in ``transitions``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, db, mail
+from portal import db, mail
 from portal.auth.permissions import ALLOW, Decision
 from portal.db import utcnow
 from portal.models import (
@@ -26,6 +26,9 @@ from portal.models import (
     RoleAssignment,
     User,
 )
+from portal.services import transitions
+from portal.services.transitions import ConflictError as ConflictError  # re-exported
+from portal.services.transitions import Move, WorkflowError
 
 S = OrganisationState
 
@@ -43,13 +46,8 @@ class Notify(enum.Flag):
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    from_states: frozenset[OrganisationState]
-    to_state: OrganisationState
+class Transition(transitions.Transition):
     actor: Actor
-    label: Any
-    needs_text: bool = False
     notify: Notify = Notify.NOBODY
 
 
@@ -59,7 +57,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.DRAFT}),
         S.SUBMITTED,
         Actor.ORGANISATION_ADMIN,
-        _l("Send ansøgningen"),
+        label=_l("Send ansøgningen"),
         notify=Notify.ORGANISATION | Notify.AREA_OFFICE,
     ),
     # Taking a case in review takes it over from a colleague (who is away, say).
@@ -68,14 +66,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.SUBMITTED, S.IN_REVIEW}),
         S.IN_REVIEW,
         Actor.CASEWORKER,
-        _l("Tag sagen"),
+        label=_l("Tag sagen"),
     ),
     Transition(
         "request_information",
         frozenset({S.IN_REVIEW}),
         S.MORE_INFORMATION,
         Actor.CASEWORKER,
-        _l("Bed om flere oplysninger"),
+        label=_l("Bed om flere oplysninger"),
         needs_text=True,
         notify=Notify.ORGANISATION,
     ),
@@ -84,7 +82,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.MORE_INFORMATION}),
         S.SUBMITTED,
         Actor.ORGANISATION_STAFF,
-        _l("Send svar"),
+        label=_l("Send svar"),
         needs_text=True,
         notify=Notify.AREA_OFFICE,
     ),
@@ -93,7 +91,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.IN_REVIEW}),
         S.APPROVED,
         Actor.CASEWORKER,
-        _l("Godkend organisationen"),
+        label=_l("Godkend organisationen"),
         notify=Notify.ORGANISATION,
     ),
     Transition(
@@ -101,7 +99,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.IN_REVIEW}),
         S.REJECTED,
         Actor.CASEWORKER,
-        _l("Afvis"),
+        label=_l("Afvis"),
         needs_text=True,
         notify=Notify.ORGANISATION,
     ),
@@ -110,7 +108,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.SUBMITTED, S.IN_REVIEW, S.MORE_INFORMATION}),
         S.SUBMITTED,
         Actor.CASEWORKER,
-        _l("Overdrag til det andet områdekontor"),
+        label=_l("Overdrag til det andet områdekontor"),
         needs_text=True,
         notify=Notify.AREA_OFFICE,
     ),
@@ -119,7 +117,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.APPROVED}),
         S.SUSPENDED,
         Actor.CASEWORKER,
-        _l("Suspendér samarbejdet"),
+        label=_l("Suspendér samarbejdet"),
         needs_text=True,
         notify=Notify.ORGANISATION,
     ),
@@ -128,23 +126,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.SUSPENDED}),
         S.APPROVED,
         Actor.CASEWORKER,
-        _l("Genoptag samarbejdet"),
+        label=_l("Genoptag samarbejdet"),
         notify=Notify.ORGANISATION,
     ),
 )
-BY_ACTION = {t.action: t for t in TRANSITIONS}
 
-
-class WorkflowError(Exception):
-    """A refused action, with a message for the user."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = message
-
-
-class ConflictError(WorkflowError):
-    """Someone else changed the case since the user loaded it."""
+CONFLICT = _l(
+    "Sagen er blevet ændret af en anden, mens du så på den. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
+)
 
 
 def actor_decision(user: User, organisation: Organisation, actor: Actor) -> Decision:
@@ -164,17 +153,6 @@ def actor_decision(user: User, organisation: Organisation, actor: Actor) -> Deci
     return Decision(False, "not staff of the organisation")
 
 
-def available(user: User, organisation: Organisation) -> list[Transition]:
-    """The actions this user may take on this case now (for the buttons on a page)."""
-    return [
-        t
-        for t in TRANSITIONS
-        if organisation.state in t.from_states
-        and actor_decision(user, organisation, t.actor)
-        and not _already_handles(user, organisation, t.action)
-    ]
-
-
 def _already_handles(user: User, organisation: Organisation, action: str) -> bool:
     """Taking a case one already has in review changes nothing."""
     return (
@@ -182,6 +160,97 @@ def _already_handles(user: User, organisation: Organisation, action: str) -> boo
         and organisation.state == S.IN_REVIEW
         and organisation.handled_by_id == user.id
     )
+
+
+class OnboardingWorkflow(transitions.Workflow[Organisation]):
+    transitions = TRANSITIONS
+    event_model = OrganisationEvent
+    event_key = "organisation_id"
+    object_type = "organisation"
+    audit_prefix = "organisation."
+    conflict = CONFLICT
+    not_allowed = _l("Du kan ikke foretage denne handling på sagen.")
+    missing_text = _l("Skriv en begrundelse eller besked.")
+
+    def wrong_state(self, case: Organisation) -> Any:
+        return _l(
+            "Det kan ikke lade sig gøre, når sagen har status \u201d%(state)s\u201d.",
+            state=_state_label(case.state),
+        )
+
+    def may(self, actor: User, case: Organisation, transition: Transition) -> bool:
+        return bool(actor_decision(actor, case, transition.actor))
+
+    def available(self, user: User, case: Organisation) -> list[Transition]:
+        return [
+            t for t in super().available(user, case) if not _already_handles(user, case, t.action)
+        ]
+
+    def check(self, move: Move[Organisation]) -> None:
+        # Only "take" can be taken again, and it needs no text: this comes after the text.
+        if _already_handles(move.actor, move.case, move.action):
+            raise WorkflowError(_l("Du har allerede sagen."))
+
+    def change(self, move: Move[Organisation]) -> None:
+        organisation, action, actor, text = move.case, move.action, move.actor, move.text
+        now = utcnow()
+        if action == "submit":
+            organisation.submitted_at = now
+        elif action == "take":
+            organisation.handled_by_id = actor.id
+        elif action == "answer":
+            # The answer is its own row of the history; the transition's row has no text.
+            record_event(organisation, EventKind.ANSWER, actor, action=action, text=text)
+            move.event_text = ""
+        elif action in ("approve", "reject"):
+            organisation.decided_at = now
+            organisation.decision_reason = text
+        elif action == "hand_over":
+            organisation.area_office = _other_area_office(organisation)
+            organisation.handled_by_id = None
+        elif action == "suspend":
+            organisation.suspension_reason = text
+        elif action == "reinstate":
+            organisation.suspension_reason = ""
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except IntegrityError:
+            # Only the unique index on active CVR numbers can refuse this write: another
+            # organisation with the same CVR was sent at the same moment.
+            db.session.rollback()
+            raise WorkflowError(
+                _l(
+                    "Der er allerede en organisation med dette CVR-nummer i portalen. Kontakt områdekontoret, hvis det er jeres."
+                )
+            ) from None
+
+    def record_event(
+        self,
+        case: Organisation,
+        action: str,
+        actor: User | None,
+        *,
+        kind: EventKind = EventKind.TRANSITION,
+        **fields: Any,
+    ) -> OrganisationEvent:
+        return super().record_event(case, action, actor, kind=kind, **fields)
+
+    def tell(self, move: Move[Organisation]) -> None:
+        if move.transition.notify:
+            notify(move.case, move.transition.notify, move.action, move.actor, move.text)
+
+
+WORKFLOW = OnboardingWorkflow()
+BY_ACTION = WORKFLOW.by_action
+# The workflow's steps, as the rest of the portal calls them. ``apply(organisation, action,
+# actor, text=, expected_version=, before=)`` changes the state; ``before`` runs checks of
+# its own (e.g. a complete application before ``submit``). ``available(user, organisation)``:
+# the buttons on a page.
+available = WORKFLOW.available
+apply = WORKFLOW.apply
+history = WORKFLOW.history
 
 
 def record_event(
@@ -194,17 +263,15 @@ def record_event(
     to_state: str = "",
     text: str = "",
 ) -> OrganisationEvent:
-    event = OrganisationEvent(
-        organisation_id=organisation.id,
+    return WORKFLOW.record_event(
+        organisation,
+        action,
+        actor,
         kind=kind,
-        action=action,
         from_state=from_state,
         to_state=to_state,
-        actor_id=actor.id if actor else None,
         text=text,
     )
-    db.session.add(event)
-    return event
 
 
 def _other_area_office(organisation: Organisation) -> AreaOffice:
@@ -216,134 +283,17 @@ def _other_area_office(organisation: Organisation) -> AreaOffice:
     return other
 
 
-def apply(
-    organisation: Organisation,
-    action: str,
-    actor: User,
-    *,
-    text: str = "",
-    expected_version: int | None = None,
-    before: Any = None,
-) -> Transition:
-    """Take ``action`` on the case: check it is allowed now and for this user, change the state
-    and what depends on it, write the history and the audit entry, and queue the e-mails.
-
-    ``expected_version`` is the version the user saw; if the case changed since, nothing is done
-    and ConflictError says so. ``before`` runs checks of its own first (e.g. a complete
-    application before ``submit``).
-    """
-    transition = BY_ACTION.get(action)
-    if transition is None:
-        raise WorkflowError(_l("Handlingen findes ikke."))
-    if expected_version is not None and expected_version != organisation.version:
-        raise ConflictError(
-            _l(
-                "Sagen er blevet ændret af en anden, mens du så på den. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
-            )
-        )
-    if organisation.state not in transition.from_states:
-        raise WorkflowError(
-            _l(
-                "Det kan ikke lade sig gøre, når sagen har status \u201d%(state)s\u201d.",
-                state=_state_label(organisation.state),
-            )
-        )
-    decision = actor_decision(actor, organisation, transition.actor)
-    if not decision:
-        raise WorkflowError(_l("Du kan ikke foretage denne handling på sagen."))
-    if _already_handles(actor, organisation, action):
-        raise WorkflowError(_l("Du har allerede sagen."))
-    text = text.strip()
-    if transition.needs_text and not text:
-        raise WorkflowError(_l("Skriv en begrundelse eller besked."))
-    if before is not None:
-        before(organisation)
-
-    from_state = organisation.state
-    now = utcnow()
-    if action == "submit":
-        organisation.submitted_at = now
-    elif action == "take":
-        organisation.handled_by_id = actor.id
-    elif action == "answer":
-        record_event(organisation, EventKind.ANSWER, actor, action=action, text=text)
-    elif action in ("approve", "reject"):
-        organisation.decided_at = now
-        organisation.decision_reason = text
-    elif action == "hand_over":
-        organisation.area_office = _other_area_office(organisation)
-        organisation.handled_by_id = None
-    elif action == "suspend":
-        organisation.suspension_reason = text
-    elif action == "reinstate":
-        organisation.suspension_reason = ""
-    organisation.state = transition.to_state
-
-    record_event(
-        organisation,
-        EventKind.TRANSITION,
-        actor,
-        action=action,
-        from_state=from_state.value,
-        to_state=transition.to_state.value,
-        text="" if action == "answer" else text,
-    )
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Only the unique index on active CVR numbers can refuse this write: another
-        # organisation with the same CVR was sent at the same moment.
-        db.session.rollback()
-        raise WorkflowError(
-            _l(
-                "Der er allerede en organisation med dette CVR-nummer i portalen. Kontakt områdekontoret, hvis det er jeres."
-            )
-        ) from None
-    except StaleDataError:
-        # Another transaction changed the row between our read and this write.
-        db.session.rollback()
-        raise ConflictError(
-            _l(
-                "Sagen er blevet ændret af en anden, mens du så på den. Se den nye status herunder, og prøv igen, hvis det stadig er relevant."
-            )
-        ) from None
-    audit.record(
-        f"organisation.{action}",
-        object_type="organisation",
-        object_id=organisation.id,
-        details={
-            "from": from_state.value,
-            "to": transition.to_state.value,
-            "version": organisation.version,
-        },
-    )
-    if transition.notify:
-        notify(organisation, transition.notify, transition.action, actor, text)
-    return transition
-
-
 def post_message(organisation: Organisation, actor: User, text: str) -> OrganisationEvent:
     """A caseworker's message to the organisation, without a change of state."""
-    if not actor_decision(actor, organisation, Actor.CASEWORKER):
-        raise WorkflowError(_l("Du kan ikke skrive til denne organisation."))
-    if not text.strip():
-        raise WorkflowError(_l("Skriv en besked."))
-    event = record_event(
-        organisation, EventKind.MESSAGE, actor, action="message", text=text.strip()
-    )
-    db.session.flush()
-    audit.record("organisation.message", object_type="organisation", object_id=organisation.id)
-    notify(organisation, Notify.ORGANISATION, "message", actor, text.strip())
-    return event
-
-
-def history(organisation: Organisation) -> list[OrganisationEvent]:
-    return list(
-        db.session.scalars(
-            select(OrganisationEvent)
-            .where(OrganisationEvent.organisation_id == organisation.id)
-            .order_by(OrganisationEvent.created_at, OrganisationEvent.id)
-        )
+    return WORKFLOW.post_message(
+        organisation,
+        actor,
+        text,
+        refusal=None
+        if actor_decision(actor, organisation, Actor.CASEWORKER)
+        else _l("Du kan ikke skrive til denne organisation."),
+        tell=lambda message: notify(organisation, Notify.ORGANISATION, "message", actor, message),
+        kind=EventKind.MESSAGE,
     )
 
 
