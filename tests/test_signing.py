@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -697,3 +698,49 @@ def test_signing_with_an_openid_connect_identity(
             assert signing.verify(signature).ok
     assert volunteer(oidc_app, volunteer_id).state == VolunteerState.AWAITING_CHECK
     assert len(outbox) == 1
+
+
+def test_signing_again_takes_only_the_identity_signed_with_first(
+    oidc_app: Flask,  # noqa: F811  (the fixture imported above)
+    visitor: Browser,  # noqa: F811
+) -> None:
+    volunteer_id, token = new_volunteer(oidc_app, email="frida@example.org")
+    link = f"/underskriv/{token}"
+    response = visitor.client.post(link, data={"provider": "citizen"})
+    visitor.callback(visitor.authorize(response.headers["Location"], "citizen-1"))
+    visitor.client.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
+    visitor.client.post("/underskriv/cpr", data={"cpr": CPR_TYPED})
+    page = visitor.client.get("/underskriv/erklaeringer").get_data(as_text=True)
+    visitor.client.post("/underskriv/erklaeringer", data=accept_all(page))
+    publish_new_version(oidc_app, DeclarationKind.CONFIDENTIALITY)
+    reconfirm = f"/mig/frivillig/{volunteer_id}/bekraeft"
+    with visitor.client.session_transaction() as browser_session:  # a later day: no proof
+        for key in ("signing_proof", "identity_proof", "identity_proof_at"):
+            browser_session.pop(key, None)
+
+    # Someone else's MitID is refused, and the attempt is audited.
+    visitor.http = requests.Session()
+    response = visitor.client.post(reconfirm, data={"provider": "citizen"})
+    back = visitor.callback(visitor.authorize(response.headers["Location"], "citizen-volunteer"))
+    assert back.status_code == 302 and back.headers["Location"] == reconfirm
+    page = visitor.client.get(reconfirm)
+    assert page.status_code == 200
+    assert "et andet MitID end det, du netop brugte" in html.unescape(page.get_data(as_text=True))
+    assert visitor.client.get("/underskriv/erklaeringer").status_code in (302, 403, 404)
+    with oidc_app.app_context():
+        refused = db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "signing.identity_mismatch",
+                AuditEntry.object_id == str(volunteer_id),
+            )
+        ).all()
+        assert len(refused) == 1 and "citizen-volunteer" not in json.dumps(refused[0].details)
+
+    # The volunteer's own MitID goes on to the new text.
+    visitor.http = requests.Session()
+    response = visitor.client.post(reconfirm, data={"provider": "citizen"})
+    visitor.callback(visitor.authorize(response.headers["Location"], "citizen-1"))
+    response = visitor.client.get(reconfirm)
+    assert (
+        response.status_code == 302 and response.headers["Location"] == "/underskriv/erklaeringer"
+    )

@@ -152,6 +152,9 @@ ACTION_LABELS: dict[str, Any] = {
     "signature.verified": _l("Underskrift kontrolleret"),
     "signing.identity_failed": _l("Frivillig kunne ikke bekræfte sin identitet"),
     "signing.identity_proven": _l("Frivillig bekræftede sin identitet"),
+    "signing.identity_mismatch": _l(
+        "Afvist: en anden person end den, der underskrev første gang, forsøgte at bekræfte identiteten"
+    ),
     "user.activated": _l("Bruger genaktiveret"),
     "user.anonymised": _l("Bruger anonymiseret"),
     "user.created": _l("Bruger oprettet"),

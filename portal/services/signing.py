@@ -154,7 +154,25 @@ def prove_birth_date(
 
 
 def prove_with_oidc(volunteer: Volunteer, identity: IdentityProof) -> Proof:
-    """Take an identity proven at an OpenID Connect provider as the volunteer's proof."""
+    """Take an identity proven at an OpenID Connect provider as the volunteer's proof.
+
+    Once the volunteer has signed with a provider's identity, only that same identity (the
+    provider's persistent ``sub``) proves them again: someone else's MitID is refused, and
+    the attempt is audited."""
+    first = _first_oidc_identity(volunteer)
+    if first is not None and first != (identity.provider[:100], identity.identity.subject[:255]):
+        audit.record_security_event(
+            "signing.identity_mismatch",
+            object_type="volunteer",
+            object_id=volunteer.id,
+            details={"provider": identity.provider, "signed_with": first[0]},
+        )
+        raise SigningError(
+            _l(
+                "Du har tidligere underskrevet med et andet MitID end det, du netop brugte. Bekræft med dit eget MitID for at underskrive."
+            ),
+            status=403,
+        )
     proof = Proof(
         volunteer.id,
         IdentityMethod.OIDC,
@@ -164,6 +182,20 @@ def prove_with_oidc(volunteer: Volunteer, identity: IdentityProof) -> Proof:
         assurance=identity.assurance_level[:100],
     )
     return _proven(proof)
+
+
+def _first_oidc_identity(volunteer: Volunteer) -> tuple[str, str] | None:
+    """The (provider, subject) of the volunteer's first signature made with a provider."""
+    row = db.session.execute(
+        select(Signature.identity_provider, Signature.identity_subject)
+        .where(
+            Signature.volunteer_id == volunteer.id,
+            Signature.identity_method == IdentityMethod.OIDC,
+        )
+        .order_by(Signature.signed_at, Signature.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _proven(proof: Proof) -> Proof:

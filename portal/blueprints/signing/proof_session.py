@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, session
+from flask import current_app, flash, render_template, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.auth import oidc
@@ -83,6 +83,11 @@ def returned_from_oidc(volunteer: Volunteer) -> Proof | None:
     if identity is None or identity.proven_at.timestamp() < int(pending.get("t", 0)):
         return None
     session.pop(OIDC_PENDING_KEY, None)
-    proof = signing.prove_with_oidc(volunteer, identity)
+    try:
+        proof = signing.prove_with_oidc(volunteer, identity)
+    except signing.SigningError as error:
+        identities.forget_identity_proof()
+        flash(str(error.message), "error")
+        return None
     remember(proof)
     return proof
