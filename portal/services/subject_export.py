@@ -26,7 +26,7 @@ from portal.models import DataSubjectRequest, Document, OwnerType, User
 from portal.services import documents, pdf_documents
 from portal.services.anonymise import delete_document
 from portal.services.subject_data import EXPORT_PURPOSE, PART_KEYS, PARTS, Reader
-from portal.services.volunteer_status import COPENHAGEN
+from portal.services.volunteer_status import COPENHAGEN, today
 
 __all__ = ["PARTS", "ExportError", "build_zip", "collect", "store_export"]
 
@@ -138,7 +138,7 @@ def store_export(request: DataSubjectRequest, actor: User) -> Document:
     if user is None:
         raise ExportError(_("Personens konto findes ikke længere."))
     content, data_counts = _build(user)
-    day = utcnow().astimezone(COPENHAGEN).date().isoformat()
+    day = today().isoformat()
     try:
         document = documents.store_bytes(
             content,

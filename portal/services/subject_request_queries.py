@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal import db
-from portal.db import utcnow
 from portal.labels import SUBJECT_REQUEST_EVENT_LABELS as EVENT_LABELS
 from portal.models import (
     OPEN_SUBJECT_REQUEST_STATES,
@@ -22,7 +21,7 @@ from portal.models import (
     SubjectRequestState,
     User,
 )
-from portal.services.recurrence import COPENHAGEN
+from portal.services.volunteer_status import today  # Danish calendar days
 
 DEADLINE_MONTHS = 1
 EXTENSION_MONTHS = 2
@@ -43,11 +42,6 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def today(now: datetime | None = None) -> date:
-    """Today in Copenhagen: deadlines are Danish calendar days."""
-    return (now or utcnow()).astimezone(COPENHAGEN).date()
 
 
 def due_date(received_on: date) -> date:
